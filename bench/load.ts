@@ -1,0 +1,118 @@
+import autocannon from 'autocannon';
+import type { DocState, Item } from './fixtures';
+
+/**
+ * One load run with autocannon: every connection sends its next request as soon as the
+ * previous one answered. Requests rotate over the endpoint's items (many users, many
+ * rows); for the document PATCH each in-flight request holds its own document, so two
+ * connections never race on one If-Match (the caller refreshes the documents' versions
+ * before each run: a request cut off at the end of a run may have changed one). Latencies
+ * are recorded per response, so the percentiles (p95 included) come from every request,
+ * not from per-second samples, and several runs (slices) can be summarised together.
+ */
+export type Workload = { kind: 'items'; items: Item[] } | { kind: 'documents'; documents: DocState[] };
+
+export interface Measurement {
+  requests: number;
+  seconds: number;
+  rps: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  max: number;
+  /** Non-2xx answers other than 412, plus connection errors (timeouts included). */
+  errors: number;
+  /** 412 Precondition Failed: an If-Match race (the PATCH load avoids them). */
+  preconditionFailed: number;
+  statuses: Record<string, number>;
+  bytesPerRequest: number;
+}
+
+/** What one run saw, before summarising. */
+export interface RawRun {
+  latencies: number[];
+  statuses: Record<string, number>;
+  bytes: number;
+  /** Connection errors and timeouts. */
+  socketErrors: number;
+  seconds: number;
+}
+
+export async function runLoad(url: string, workload: Workload, connections: number, durationSeconds: number): Promise<RawRun> {
+  const latencies: number[] = [];
+  const statuses: Record<string, number> = {};
+  let bytes = 0;
+  let next = 0;
+  const free = workload.kind === 'documents' ? [...workload.documents] : [];
+
+  const request = workload.kind === 'items'
+    ? {
+      setupRequest(req: autocannon.Request) {
+        const item = workload.items[next++ % workload.items.length];
+        req.method = item.method;
+        req.path = item.path;
+        req.headers = { ...req.headers, authorization: `Bearer ${item.token}`, ...(item.body ? { 'content-type': 'application/json' } : {}) };
+        if (item.body) req.body = item.body;
+        return req;
+      },
+    }
+    : {
+      setupRequest(req: autocannon.Request, context: { doc?: DocState }) {
+        const doc = free.shift();
+        if (!doc) throw new Error('more connections than bench documents');
+        context.doc = doc;
+        next += 1;
+        req.method = 'PATCH';
+        req.path = `/documents/${doc.id}`;
+        req.headers = { ...req.headers, authorization: `Bearer ${doc.token}`, 'content-type': 'application/json', 'if-match': `"${doc.version}"` };
+        req.body = JSON.stringify({ content: `Edit ${next} by the benchmark.`, changeSummary: 'bench edit' });
+        return req;
+      },
+      onResponse(status: number, _body: string, context: { doc?: DocState }, headers: Record<string, string>) {
+        const doc = context.doc;
+        if (!doc) return;
+        // The new version comes back as the ETag; a document whose version is unknown is retired.
+        const etag = /^"(\d+)"$/.exec(headers.etag ?? headers.ETag ?? '');
+        if (status === 200 && etag) doc.version = Number(etag[1]);
+        if (status !== 412) free.push(doc);
+        context.doc = undefined;
+      },
+    };
+
+  const result = await new Promise<autocannon.Result>((resolve, reject) => {
+    const instance = autocannon(
+      { url, connections, duration: durationSeconds, timeout: 10, requests: [request as autocannon.Request] },
+      (error, done) => (error ? reject(error) : resolve(done)),
+    );
+    instance.on('response', (_client, statusCode, resBytes, responseTime) => {
+      latencies.push(responseTime);
+      statuses[statusCode] = (statuses[statusCode] ?? 0) + 1;
+      bytes += resBytes;
+    });
+  });
+  return { latencies, statuses, bytes, socketErrors: result.errors, seconds: durationSeconds };
+}
+
+export function summarize(runs: RawRun[]): Measurement {
+  const latencies = runs.flatMap((r) => r.latencies).sort((a, b) => a - b);
+  const statuses: Record<string, number> = {};
+  for (const run of runs) for (const [code, n] of Object.entries(run.statuses)) statuses[code] = (statuses[code] ?? 0) + n;
+  const seconds = runs.reduce((n, r) => n + r.seconds, 0);
+  const bytes = runs.reduce((n, r) => n + r.bytes, 0);
+  const at = (q: number) => (latencies.length ? latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] : NaN);
+  const non2xx = Object.entries(statuses).filter(([code]) => !code.startsWith('2')).reduce((n, [, c]) => n + c, 0);
+  const preconditionFailed = statuses['412'] ?? 0;
+  return {
+    requests: latencies.length,
+    seconds,
+    rps: latencies.length / seconds,
+    p50: at(0.5),
+    p95: at(0.95),
+    p99: at(0.99),
+    max: latencies[latencies.length - 1] ?? NaN,
+    errors: non2xx - preconditionFailed + runs.reduce((n, r) => n + r.socketErrors, 0),
+    preconditionFailed,
+    statuses,
+    bytesPerRequest: latencies.length ? Math.round(bytes / latencies.length) : 0,
+  };
+}

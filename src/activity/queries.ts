@@ -1,0 +1,66 @@
+import { z } from 'zod';
+import type { Db } from '../db/tenant';
+import { HttpError } from '../errors';
+import { decodeCursor, toPage, type Page } from '../http/pagination';
+import { ENTITIES } from './schemas';
+
+/**
+ * A project's activity, from audit_events (written by triggers; RLS lets whoever can see
+ * the project read its events). Keyset by the identity id: newest first.
+ */
+export interface ActivityEvent {
+  id: string;
+  actorId: string | null;
+  entity: string;
+  tableName: string;
+  rowId: string;
+  operation: 'INSERT' | 'UPDATE' | 'DELETE';
+  changedFields: string[];
+  before: Record<string, unknown> | null;
+  after: Record<string, unknown> | null;
+  createdAt: Date;
+}
+
+type EventRow = Omit<ActivityEvent, 'entity'>;
+
+// bigint ids stay strings end to end, so the cursor is exact.
+const eventId = z.tuple([z.string().regex(/^[0-9]{1,19}$/)]);
+
+const camel = (column: string) => column.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+
+/** The audit log records column names; the API speaks camelCase. */
+function camelKeys(row: Record<string, unknown> | null): Record<string, unknown> | null {
+  return row && Object.fromEntries(Object.entries(row).map(([key, value]) => [camel(key), value]));
+}
+
+function present(row: EventRow): ActivityEvent {
+  return {
+    id: row.id,
+    actorId: row.actorId,
+    entity: ENTITIES[row.tableName as keyof typeof ENTITIES] ?? row.tableName,
+    tableName: row.tableName,
+    rowId: row.rowId,
+    operation: row.operation,
+    changedFields: row.changedFields.map(camel),
+    before: camelKeys(row.before),
+    after: camelKeys(row.after),
+    createdAt: row.createdAt,
+  };
+}
+
+export async function listProjectActivity(db: Db, projectId: string, pageSize: number, after?: string): Promise<Page<ActivityEvent>> {
+  const key = decodeCursor(after, eventId);
+  const project = await db.query(`SELECT 1 FROM projects WHERE id = $1`, [projectId]);
+  if (project.length === 0) throw HttpError.notFound('Project not found.');
+  const rows: EventRow[] = await db.query(
+    `SELECT e.id::text AS id, e.actor_id AS "actorId", e.table_name AS "tableName", e.row_id AS "rowId",
+            e.operation, e.changed_fields AS "changedFields", e.before, e.after, e.created_at AS "createdAt"
+       FROM audit_events e
+      WHERE e.project_id = $1
+        AND ($2::bigint IS NULL OR e.id < $2::bigint)
+      ORDER BY e.id DESC
+      LIMIT $3`,
+    [projectId, key?.[0] ?? null, pageSize + 1],
+  );
+  return toPage(rows, pageSize, present, (row) => [row.id]);
+}

@@ -1,0 +1,63 @@
+import express from 'express';
+import helmet from 'helmet';
+import type { DataSource } from 'typeorm';
+import type { Config } from './config';
+import type { WithTenant } from './db/tenant';
+import { problemHandler } from './errors';
+import type { Logger } from './logger';
+import type { RedisClient } from './redis';
+import type { RegistryStore } from './auth/session';
+import { requestLogging, opsRouter, metricsMiddleware } from './ops/router';
+import { requireJsonBodies } from './http/content-type';
+import { jsonBodies } from './http/json-body';
+import { noRoute } from './http/no-route';
+import { authentication, authRouter } from './auth/router';
+import { usersRouter } from './users/router';
+import { workspacesRouter } from './workspaces/router';
+import { projectsRouter } from './projects/router';
+import { tasksRouter } from './tasks/router';
+import { documentsRouter } from './documents/router';
+import { attachmentsRouter } from './attachments/router';
+import { activityRouter } from './activity/router';
+
+/** What every router may use. Nothing in a route reaches a connection but through withTenant. */
+export interface AppDeps {
+  config: Config;
+  logger: Logger;
+  dataSource: DataSource;
+  withTenant: WithTenant;
+  redis: RedisClient;
+  /** Sessions outside Redis (the demo's fallback when Redis is absent); Redis otherwise. */
+  sessionStore?: RegistryStore;
+}
+
+/** The Express app: middleware in order, the routers, then the one problem+json handler. */
+export function buildApp(deps: AppDeps): express.Express {
+  const app = express();
+  app.set('trust proxy', deps.config.trustProxy);
+  app.disable('x-powered-by');
+  app.set('query parser', 'simple');
+
+  app.use(requestLogging(deps));
+  app.use(metricsMiddleware());
+  app.use(helmet());
+  // Operations endpoints come first: no session, no body parsing.
+  app.use(opsRouter(deps));
+
+  app.use(requireJsonBodies());
+  app.use(jsonBodies(deps.config.maxJsonBytes));
+  app.use(authentication(deps));
+
+  app.use(authRouter(deps));
+  app.use(usersRouter(deps));
+  app.use(workspacesRouter(deps));
+  app.use(projectsRouter(deps));
+  app.use(tasksRouter(deps));
+  app.use(documentsRouter(deps));
+  app.use(attachmentsRouter(deps));
+  app.use(activityRouter(deps));
+
+  app.use(noRoute);
+  app.use(problemHandler(deps.logger));
+  return app;
+}

@@ -1,0 +1,95 @@
+import { pipeline } from 'node:stream';
+import { Router } from 'express';
+import typeis from 'type-is';
+import type { AppDeps } from '../app';
+import { requireUser, actorOf, userIdOf } from '../auth/user';
+import { HttpError } from '../errors';
+import { IdParams, parse } from '../http/validate';
+import { checkWritableParent, deleteAttachment, getAttachment, insertAttachment } from './queries';
+import { UploadFields, type AttachmentEntityType } from './schemas';
+import { attachmentStorage, displayName, saneMimeType } from './storage';
+
+const PARENT_PATHS: Array<[AttachmentEntityType, string]> = [
+  ['task', '/tasks/:id/attachments'],
+  ['document', '/documents/:id/attachments'],
+  ['project', '/projects/:id/attachments'],
+];
+
+/**
+ * `attachment` always (never rendered inline from our origin); an ASCII fallback without
+ * quotes, backslashes or control characters, and the exact name in RFC 8187 encoding.
+ */
+export function contentDisposition(filename: string): string {
+  const ascii = filename.replace(/[^\x20-\x7e]|["\\]/g, '_');
+  const encoded = encodeURIComponent(filename).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  return `attachment; filename="${ascii}"; filename*=UTF-8''${encoded}`;
+}
+
+/** Uploads to tasks, documents and projects; metadata, download and delete of attachments. */
+export function attachmentsRouter({ withTenant, config, logger }: AppDeps): Router {
+  const router = Router();
+  const storage = attachmentStorage(config.uploadDir, config.maxUploadBytes);
+
+  for (const [entityType, route] of PARENT_PATHS) {
+    router.post(route, requireUser, async (req, res) => {
+      const { id } = parse(IdParams, req.params, 'path');
+      if (!typeis(req, ['multipart/form-data'])) {
+        throw HttpError.unsupportedMediaType('Send the file as multipart/form-data, in the field "file".');
+      }
+      const me = userIdOf(req)!;
+      await withTenant(actorOf(req), (db) => checkWritableParent(db, entityType, id));
+      const file = await storage.receive(req, res);
+      try {
+        parse(UploadFields, { ...req.body }, 'body');
+        if (!file) throw HttpError.validation([{ path: 'body.file', message: 'Attach the file in the field "file".' }]);
+        if (file.size === 0) throw HttpError.validation([{ path: 'body.file', message: 'The file is empty.' }]);
+        const stored = await storage.keep(file);
+        try {
+          const attachment = await withTenant(actorOf(req), (db) => insertAttachment(db, {
+            entityType, entityId: id, ...stored, originalFilename: displayName(file.originalname),
+            size: file.size, mimeType: saneMimeType(file.mimetype), uploaderId: me,
+          }));
+          res.status(201).json(attachment);
+        } catch (error) {
+          await storage.remove(stored.storagePath); // no row, so no file
+          throw error;
+        }
+      } finally {
+        if (file) await storage.discard(file);
+      }
+    });
+  }
+
+  router.get('/attachments/:id', async (req, res) => {
+    const { id } = parse(IdParams, req.params, 'path');
+    const { storagePath: _, ...attachment } = await withTenant(actorOf(req), (db) => getAttachment(db, id));
+    res.json(attachment);
+  });
+
+  // The row is read under RLS; the file is streamed after COMMIT, holding no connection.
+  router.get('/attachments/:id/content', async (req, res) => {
+    const { id } = parse(IdParams, req.params, 'path');
+    const attachment = await withTenant(actorOf(req), (db) => getAttachment(db, id));
+    const file = await storage.open(attachment.storagePath);
+    if (!file) throw HttpError.notFound('The file of this attachment is no longer stored.');
+    // setHeader, not res.set: Express would append a charset to the stored type.
+    res.setHeader('Content-Type', attachment.mimeType);
+    res.setHeader('Content-Length', String(file.size));
+    res.setHeader('Content-Disposition', contentDisposition(attachment.filename));
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    res.setHeader('Cache-Control', 'private, no-cache');
+    pipeline(file.stream, res, (error) => {
+      if (error) logger.debug({ err: error, attachmentId: id }, 'download ended early');
+    });
+  });
+
+  router.delete('/attachments/:id', requireUser, async (req, res) => {
+    const { id } = parse(IdParams, req.params, 'path');
+    const storagePath = await withTenant(actorOf(req), (db) => deleteAttachment(db, id));
+    // After COMMIT: a failed removal leaves an orphan file, never a row without its file.
+    await storage.remove(storagePath).catch((error: unknown) => logger.warn({ err: error, storagePath }, 'could not remove an attachment file'));
+    res.status(204).end();
+  });
+
+  return router;
+}

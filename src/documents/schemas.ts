@@ -1,0 +1,168 @@
+import { z } from 'zod';
+import { HttpError } from '../errors';
+import { json, jsonBody, page, problemResponses, registry, security } from '../http/openapi';
+import { cursor, limit } from '../http/pagination';
+import { IdParams, name, text, uuid } from '../http/validate';
+
+/** Request and response shapes of documents and their versions; also the OpenAPI source. */
+export const DOCUMENT_STATUSES = ['draft', 'review', 'published', 'archived'] as const;
+export const DocumentStatus = z.enum(DOCUMENT_STATUSES);
+
+// The JSON body limit (config.maxJsonBytes) is what really bounds content; this only
+// keeps a misconfigured limit from letting anything through.
+const content = text(5_000_000);
+const contentType = z.string().max(50).regex(/^[a-z0-9][a-z0-9.+/-]*$/i, 'A short type name such as markdown or html.');
+const tags = z.array(text(50).transform((s) => s.trim()).pipe(z.string().min(1, 'Must not be empty.'))).max(50);
+/** A JSON object (never an array or a scalar), stored as jsonb. */
+const metadata = z.record(z.string().max(255), z.unknown());
+
+export const CreateDocument = z.object({
+  title: name(255),
+  content: content.optional(),
+  contentType: contentType.optional(),
+  status: DocumentStatus.optional(),
+  tags: tags.optional(),
+  metadata: metadata.optional(),
+}).strict().openapi('CreateDocument');
+
+export const UpdateDocument = z.object({
+  title: name(255).optional(),
+  content: content.optional(),
+  contentType: contentType.optional(),
+  status: DocumentStatus.optional(),
+  tags: tags.optional(),
+  metadata: metadata.optional(),
+  changeSummary: text(1000).optional(),
+}).strict()
+  .refine((body) => Object.keys(body).some((key) => key !== 'changeSummary'), {
+    message: 'Send at least one field to change.',
+    when: (payload) => payload.issues.length === 0, // an unknown field is error enough
+  })
+  .openapi('UpdateDocument');
+
+/** publish and restore take no body; an empty JSON object is accepted, any field is unknown. */
+export const NoBody = z.object({}).strict().optional();
+
+export const ListDocumentsQuery = z.object({ limit, cursor, status: DocumentStatus.optional() }).strict();
+export const ListVersionsQuery = z.object({ limit, cursor }).strict();
+
+// Path segments are strings: only a plain positive integer that fits PostgreSQL's integer.
+const versionNumber = z.string()
+  .regex(/^[1-9][0-9]{0,9}$/, 'Must be a positive integer.')
+  .transform(Number)
+  .pipe(z.number().int().max(2_147_483_647, 'Must be a positive integer.'));
+export const VersionParams = z.object({ id: uuid, number: versionNumber }).strict();
+
+/** An entity tag holding a version: `"3"` (or bare `3`); `W/"3"` is weak. */
+const IF_MATCH = /^(W\/)?("?)([1-9][0-9]{0,9})\2$/;
+
+/**
+ * The version an If-Match header asks for: undefined when absent, a 400 when malformed.
+ * A weak tag never matches under the strong comparison If-Match requires, so it yields 0,
+ * which no version equals (a 412, as RFC 9110 says).
+ */
+export function ifMatchVersion(header: string | undefined): number | undefined {
+  if (header === undefined) return undefined;
+  const match = IF_MATCH.exec(header.trim());
+  if (!match || Number(match[3]) > 2_147_483_647) {
+    throw HttpError.validation([{ path: 'header.If-Match', message: 'Must be the document\'s ETag, such as "3".' }]);
+  }
+  return match[1] ? 0 : Number(match[3]);
+}
+
+export const etagOf = (version: number) => `"${version}"`;
+
+export const Document = z.object({
+  id: uuid,
+  workspaceId: uuid,
+  projectId: uuid,
+  title: z.string(),
+  content: z.string(),
+  contentType: z.string(),
+  authorId: uuid,
+  version: z.number().int().describe('The optimistic-concurrency counter; the ETag is this number, quoted.'),
+  status: DocumentStatus,
+  tags: z.array(z.string()),
+  metadata: z.record(z.string(), z.unknown()),
+  createdAt: z.iso.datetime(),
+  updatedAt: z.iso.datetime(),
+  publishedAt: z.iso.datetime().nullable(),
+}).openapi('Document');
+
+export const DocumentVersionSummary = z.object({
+  id: uuid,
+  documentId: uuid,
+  versionNumber: z.number().int(),
+  title: z.string(),
+  changeSummary: z.string().nullable(),
+  authorId: uuid,
+  createdAt: z.iso.datetime(),
+}).openapi('DocumentVersionSummary');
+
+export const DocumentVersion = DocumentVersionSummary.extend({ content: z.string() }).openapi('DocumentVersion');
+
+const etagHeader = z.string().openapi({ example: '"3"', description: 'The document version, quoted.' });
+const withEtag = <T extends z.ZodType>(schema: T, description: string) => ({
+  description,
+  headers: z.object({ ETag: etagHeader }),
+  content: { 'application/json': { schema } },
+});
+const problem = (description: string) => ({ ...problemResponses[409], description });
+const ifMatchRequired = z.object({ 'if-match': etagHeader.describe('The ETag of the version being changed (required).') });
+const ifMatchOptional = z.object({ 'if-match': etagHeader.optional().describe('If given, must be the current ETag.') });
+const tagsOf = ['Documents'];
+
+registry.registerPath({
+  method: 'get', path: '/projects/{id}/documents', tags: tagsOf, security,
+  summary: 'The documents of a project, newest first (anonymous for public projects)',
+  request: { params: IdParams, query: ListDocumentsQuery },
+  responses: { 200: json(page(Document, 'DocumentPage'), 'A page of documents'), ...problemResponses },
+});
+registry.registerPath({
+  method: 'post', path: '/projects/{id}/documents', tags: tagsOf, security,
+  summary: 'Create a document (project members); it starts at version 1',
+  request: { params: IdParams, body: jsonBody(CreateDocument) },
+  responses: { 201: withEtag(Document, 'The new document'), ...problemResponses },
+});
+registry.registerPath({
+  method: 'get', path: '/documents/{id}', tags: tagsOf, security, summary: 'A document, with its version as ETag',
+  request: { params: IdParams },
+  responses: { 200: withEtag(Document, 'The document'), ...problemResponses },
+});
+registry.registerPath({
+  method: 'patch', path: '/documents/{id}', tags: tagsOf, security,
+  summary: 'Change a document (project members); a new title or content is the next version',
+  request: { params: IdParams, headers: ifMatchRequired, body: jsonBody(UpdateDocument) },
+  responses: {
+    200: withEtag(Document, 'The changed document'), ...problemResponses,
+    412: problem('The If-Match version is not the current one'),
+    428: problem('If-Match is missing'),
+  },
+});
+registry.registerPath({
+  method: 'delete', path: '/documents/{id}', tags: tagsOf, security,
+  summary: 'Delete a document (project admins, or its author while a member)',
+  request: { params: IdParams },
+  responses: { 204: { description: 'Deleted; no body.' }, ...problemResponses },
+});
+registry.registerPath({
+  method: 'post', path: '/documents/{id}/publish', tags: tagsOf, security, summary: 'Publish a document (project members)',
+  request: { params: IdParams },
+  responses: { 200: withEtag(Document, 'The published document'), ...problemResponses },
+});
+registry.registerPath({
+  method: 'get', path: '/documents/{id}/versions', tags: tagsOf, security, summary: 'The versions of a document, newest first',
+  request: { params: IdParams, query: ListVersionsQuery },
+  responses: { 200: json(page(DocumentVersionSummary, 'DocumentVersionPage'), 'A page of versions (without content)'), ...problemResponses },
+});
+registry.registerPath({
+  method: 'get', path: '/documents/{id}/versions/{number}', tags: tagsOf, security, summary: 'One version, with its content',
+  request: { params: VersionParams },
+  responses: { 200: json(DocumentVersion, 'The version'), ...problemResponses },
+});
+registry.registerPath({
+  method: 'post', path: '/documents/{id}/versions/{number}/restore', tags: tagsOf, security,
+  summary: 'Make an old version\'s title and content the next version (project members)',
+  request: { params: VersionParams, headers: ifMatchOptional },
+  responses: { 200: withEtag(Document, 'The document'), ...problemResponses, 412: problem('The If-Match version is not the current one') },
+});

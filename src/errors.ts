@@ -1,0 +1,217 @@
+import type { ErrorRequestHandler } from 'express';
+import type { Logger } from 'pino';
+
+/**
+ * Errors are thrown as HttpError anywhere and turned into RFC 9457 problem+json in exactly
+ * one place (problemHandler). Database error codes are mapped in exactly one place
+ * (fromDatabaseError). Responses never carry stacks, SQL or constraint names.
+ */
+export interface FieldError {
+  path: string;
+  message: string;
+}
+
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly title: string,
+    readonly detail: string,
+    readonly errors?: FieldError[],
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(detail);
+  }
+
+  static badRequest(detail: string, errors?: FieldError[]) {
+    return new HttpError(400, 'Bad Request', detail, errors);
+  }
+  static validation(errors: FieldError[]) {
+    return new HttpError(400, 'Validation Failed', 'The request is not valid.', errors);
+  }
+  static unauthorized(detail = 'Authentication is required.') {
+    return new HttpError(401, 'Unauthorized', detail);
+  }
+  /** A bearer token that is unknown, expired or revoked: never a fall-back to the cookie. */
+  static invalidBearer() {
+    return new HttpError(401, 'Unauthorized', 'The bearer token is not valid.', undefined, { 'WWW-Authenticate': 'Bearer error="invalid_token"' });
+  }
+  static forbidden(detail = 'You may not do this.') {
+    return new HttpError(403, 'Forbidden', detail);
+  }
+  static notFound(detail = 'Not found.') {
+    return new HttpError(404, 'Not Found', detail);
+  }
+  static conflict(detail: string) {
+    return new HttpError(409, 'Conflict', detail);
+  }
+  static preconditionFailed(detail: string) {
+    return new HttpError(412, 'Precondition Failed', detail);
+  }
+  static preconditionRequired(detail: string) {
+    return new HttpError(428, 'Precondition Required', detail);
+  }
+  static tooLarge(detail: string) {
+    return new HttpError(413, 'Content Too Large', detail);
+  }
+  static unsupportedMediaType(detail: string) {
+    return new HttpError(415, 'Unsupported Media Type', detail);
+  }
+  static tooManyRequests(retryAfterSeconds: number) {
+    return new HttpError(429, 'Too Many Requests', 'Too many attempts; try again later.', undefined, {
+      'Retry-After': String(retryAfterSeconds),
+    });
+  }
+  static unavailable(detail = 'A service this request needs is unavailable; try again shortly.') {
+    return new HttpError(503, 'Service Unavailable', detail, undefined, { 'Retry-After': '5' });
+  }
+}
+
+const SLUGS: Record<number, string> = {
+  400: 'bad-request', 401: 'unauthorized', 403: 'forbidden', 404: 'not-found', 405: 'method-not-allowed',
+  408: 'request-timeout', 409: 'conflict', 412: 'precondition-failed', 413: 'content-too-large', 415: 'unsupported-media-type',
+  428: 'precondition-required', 429: 'too-many-requests', 431: 'request-header-fields-too-large', 500: 'internal-error', 503: 'service-unavailable',
+};
+
+export function problemType(status: number, title?: string): string {
+  if (title === 'Validation Failed') return 'urn:problem:validation-failed';
+  return `urn:problem:${SLUGS[status] ?? 'error'}`;
+}
+
+interface DatabaseError {
+  code?: string;
+  message?: string;
+  routine?: string;
+}
+
+/** The one map from PostgreSQL error codes to HTTP answers. */
+export function fromDatabaseError(error: unknown): HttpError | undefined {
+  const { code, message = '' } = (error ?? {}) as DatabaseError;
+  if (typeof code !== 'string') return undefined;
+  switch (code) {
+    case '22P02': // invalid text representation: a bad uuid, enum value or number
+    case '22P05': // untranslatable character
+    case '22021': // invalid byte sequence (a NUL byte, bad encoding)
+    case '22003': // numeric out of range
+    case '22007': // invalid datetime format
+    case '22008': // datetime out of range
+    case '2201X': // invalid row count in result offset clause
+    case '2201W': // invalid row count in limit clause
+    case '22023': // invalid parameter value
+    case '22025': // invalid escape sequence
+    case '2202E': // array subscript error
+    case '22004': // null value not allowed
+      return HttpError.badRequest('A value in the request is not valid.');
+    case '22001':
+      return HttpError.badRequest('A value in the request is too long.');
+    case '23502':
+      return HttpError.badRequest('A required value is missing.');
+    case '23514':
+      return HttpError.badRequest('A value in the request breaks a rule of the data (for example a date or a number out of range).');
+    case '23503':
+      return message.startsWith('update or delete')
+        ? HttpError.conflict('This is still referenced by other data.')
+        : HttpError.badRequest('The request refers to something that does not exist.');
+    case '23505':
+      return HttpError.conflict('This conflicts with an existing resource.');
+    case '40001':
+    case '40P01':
+      return HttpError.conflict('The request conflicted with a concurrent change; retry it.');
+    case '42501': // a row-level security WITH CHECK or a column privilege refused the write
+      return HttpError.forbidden();
+    case 'PM409': // raised on purpose by our own triggers, with a message written for clients
+      return HttpError.conflict(message);
+    case '57014': // statement timeout
+    case '57P01': // admin shutdown
+    case '57P02':
+    case '57P03':
+    case '53300': // too many connections
+    case '08000':
+    case '08003':
+    case '08006':
+    case '08001':
+    case '08004':
+    case '08P01': // pgBouncer's code for its own failures: server login has been failing, server conn crashed?, query_wait_timeout
+      return HttpError.unavailable();
+    default:
+      return undefined;
+  }
+}
+
+export function isRetryableDatabaseError(error: unknown): boolean {
+  const code = (error as DatabaseError | undefined)?.code;
+  return code === '40001' || code === '40P01';
+}
+
+const UNAVAILABLE_CODES = new Set([
+  'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH',
+]);
+const UNAVAILABLE_MESSAGES = [
+  'Connection terminated', 'timeout exceeded when trying to connect', 'The client is closed',
+  'Socket closed unexpectedly', 'Connection is closed', 'lient has encountered a connection error',
+  'is offline', 'ClientClosedError',
+  'Query read timeout', // pg's query_timeout (src/db/options.ts): no answer from the database in time
+];
+
+/** A dependency (PostgreSQL, pgBouncer, Redis) that is down: 503, not 500. */
+export function isUnavailableError(error: unknown): boolean {
+  const e = error as { code?: string; message?: string; name?: string; cause?: unknown } | undefined;
+  if (!e) return false;
+  if (e.code && UNAVAILABLE_CODES.has(e.code)) return true;
+  const text = `${e.name ?? ''} ${e.message ?? ''}`;
+  if (UNAVAILABLE_MESSAGES.some((m) => text.includes(m))) return true;
+  return e.cause !== undefined && e.cause !== error && isUnavailableError(e.cause);
+}
+
+/** Errors thrown by body parsers and middleware that carry a status (http-errors style). */
+function fromMiddlewareError(error: unknown): HttpError | undefined {
+  const e = error as { status?: number; statusCode?: number; type?: string; code?: string; message?: string };
+  if (e?.code === 'LIMIT_FILE_SIZE') return HttpError.tooLarge('The file is larger than the upload limit.');
+  if (typeof e?.code === 'string' && e.code.startsWith('LIMIT_')) return HttpError.badRequest('The multipart upload is not valid.');
+  const status = e?.status ?? e?.statusCode;
+  if (typeof status !== 'number' || status < 400 || status >= 500) return undefined;
+  switch (e.type) {
+    case 'entity.parse.failed':
+      return HttpError.badRequest('The request body is not valid JSON.');
+    case 'entity.too.large':
+      return HttpError.tooLarge('The request body is too large.');
+    case 'encoding.unsupported':
+    case 'charset.unsupported':
+      return HttpError.unsupportedMediaType('The request body encoding is not supported.');
+    default:
+      return new HttpError(status, status === 403 ? 'Forbidden' : 'Bad Request',
+        status === 403 ? 'You may not do this.' : 'The request is not valid.');
+  }
+}
+
+export function toHttpError(error: unknown): HttpError {
+  if (error instanceof HttpError) return error;
+  const mapped = fromDatabaseError(error) ?? fromMiddlewareError(error);
+  if (mapped) return mapped;
+  if (isUnavailableError(error)) return HttpError.unavailable();
+  return new HttpError(500, 'Internal Server Error', 'Something went wrong on our side.');
+}
+
+/** The one error handler: every failure leaves as application/problem+json. */
+export function problemHandler(logger: Logger): ErrorRequestHandler {
+  return (error, req, res, _next) => {
+    const http = toHttpError(error);
+    if (http.status >= 500) logger.error({ err: error, reqId: req.id }, 'request failed');
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    for (const [name, value] of Object.entries(http.headers)) res.setHeader(name, value);
+    res.status(http.status).type('application/problem+json').json(problem(http, req.originalUrl));
+  };
+}
+
+export function problem(http: HttpError, instance?: string) {
+  return {
+    type: problemType(http.status, http.title),
+    title: http.title,
+    status: http.status,
+    detail: http.detail,
+    ...(instance ? { instance: instance.split('?')[0] } : {}),
+    ...(http.errors ? { errors: http.errors } : {}),
+  };
+}

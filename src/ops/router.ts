@@ -1,0 +1,138 @@
+import { randomUUID } from 'node:crypto';
+import { Router, type RequestHandler } from 'express';
+import pinoHttp from 'pino-http';
+import client from 'prom-client';
+import swaggerUi from 'swagger-ui-express';
+import type { AppDeps } from '../app';
+import { HttpError, problem } from '../errors';
+import { openApiDocument } from '../http/openapi';
+import { queryOnce } from '../db/tenant';
+
+const registry = new client.Registry();
+client.collectDefaultMetrics({ register: registry });
+
+const requestDuration = new client.Histogram({
+  name: 'http_request_duration_seconds',
+  help: 'HTTP request duration by route and status',
+  labelNames: ['method', 'route', 'status'],
+  buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+  registers: [registry],
+});
+
+/** Request id from X-Request-Id (when sane) or a new one; one log line per request. */
+export function requestLogging({ logger }: AppDeps): RequestHandler {
+  return pinoHttp({
+    logger,
+    genReqId: (req, res) => {
+      const given = req.headers['x-request-id'];
+      const id = typeof given === 'string' && /^[\w.:-]{1,128}$/.test(given) ? given : randomUUID();
+      res.setHeader('X-Request-Id', id);
+      return id;
+    },
+    customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'info' : 'debug'),
+    serializers: {
+      req: (req) => ({ id: req.id, method: req.method, url: req.url?.split('?')[0] }),
+      res: (res) => ({ statusCode: res.statusCode }),
+    },
+  });
+}
+
+/** Duration histogram labelled by the matched route pattern, never the raw URL. */
+export function metricsMiddleware(): RequestHandler {
+  return (req, res, next) => {
+    const end = requestDuration.startTimer();
+    res.on('finish', () => {
+      const route = req.route?.path ? `${req.baseUrl}${req.route.path}` : 'unmatched';
+      end({ method: req.method, route, status: String(res.statusCode) });
+    });
+    next();
+  };
+}
+
+async function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      work,
+      new Promise<T>((_, reject) => {
+        timer = setTimeout(() => reject(new Error('timeout')), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export function opsRouter(deps: AppDeps): Router {
+  const { dataSource, redis } = deps;
+  // Sessions kept outside Redis (the demo's fallback) make Redis optional for readiness.
+  const redisRequired = !deps.sessionStore;
+  const router = Router();
+
+  // Gauges read this app's pool and Redis; a later app in the same process (tests) replaces them.
+  registry.removeSingleMetric('db_pool_connections');
+  registry.removeSingleMetric('redis_up');
+  new client.Gauge({
+    name: 'db_pool_connections',
+    help: 'Database pool connections by state',
+    labelNames: ['state'],
+    registers: [registry],
+    collect() {
+      const pool = (dataSource.driver as unknown as { master?: { totalCount: number; idleCount: number; waitingCount: number } }).master;
+      if (!pool) return;
+      this.set({ state: 'in_use' }, pool.totalCount - pool.idleCount);
+      this.set({ state: 'idle' }, pool.idleCount);
+      this.set({ state: 'waiting' }, pool.waitingCount);
+    },
+  });
+  new client.Gauge({
+    name: 'redis_up',
+    help: '1 when the Redis client is connected and ready',
+    registers: [registry],
+    collect() {
+      this.set(redis.isReady ? 1 : 0);
+    },
+  });
+
+  router.get('/health', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+
+  router.get('/ready', async (req, res) => {
+    const [database, cache] = await Promise.all([
+      withTimeout(queryOnce(dataSource, 'SELECT 1'), 2_000).then(() => 'ok', () => 'unavailable'),
+      redisRequired ? withTimeout(redis.ping(), 1_000).then(() => 'ok', () => 'unavailable') : 'not used',
+    ]);
+    const ready = database === 'ok' && cache !== 'unavailable';
+    const body = { status: ready ? 'ready' : 'unavailable', checks: { database, redis: cache } };
+    if (ready) {
+      res.json(body);
+    } else {
+      const unavailable = HttpError.unavailable(`Not ready: database ${database}, redis ${cache}.`);
+      res.set(unavailable.headers).status(503).type('application/problem+json')
+        .json({ ...problem(unavailable, req.originalUrl), checks: body.checks });
+    }
+  });
+
+  router.get('/metrics', async (_req, res) => {
+    res.type(registry.contentType).send(await registry.metrics());
+  });
+
+  router.get('/openapi.json', (_req, res) => {
+    res.json(openApiDocument());
+  });
+  // Swagger UI needs inline scripts and styles, so this page relaxes helmet's CSP for itself.
+  const relaxedCsp: RequestHandler = (_req, res, next) => {
+    res.setHeader('Content-Security-Policy', "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; img-src 'self' data:");
+    next();
+  };
+  // The page answers at /docs itself (no redirect to /docs/): <base> resolves its relative asset URLs under /docs/.
+  const docsOptions = { swaggerOptions: { url: '/openapi.json' } };
+  const docsPage = swaggerUi.generateHTML(undefined, docsOptions).replace('<head>', '<head>\n  <base href="/docs/">');
+  router.get('/docs', relaxedCsp, (_req, res) => {
+    res.type('html').send(docsPage);
+  });
+  router.use('/docs', relaxedCsp, swaggerUi.serveFiles(undefined, docsOptions));
+
+  return router;
+}

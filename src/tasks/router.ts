@@ -1,0 +1,78 @@
+import { Router } from 'express';
+import type { AppDeps } from '../app';
+import { requireUser, actorOf } from '../auth/user';
+import { IdParams, parse } from '../http/validate';
+import {
+  addDependency, completeTask, createTask, deleteTask, getTask, listDependencies, listProjectTasks,
+  listSubtasks, removeDependency, updateTask,
+} from './queries';
+import {
+  AddDependency, CreateTask, DependencyParams, ListQuery, ListSubtasksQuery, ListTasksQuery, UpdateTask,
+} from './schemas';
+
+/** Tasks, subtasks and dependencies. Reads work anonymously (public projects); writes need a user. */
+export function tasksRouter({ withTenant }: AppDeps): Router {
+  const router = Router();
+
+  router.get('/projects/:id/tasks', async (req, res) => {
+    const { id } = parse(IdParams, req.params, 'path');
+    const query = parse(ListTasksQuery, req.query, 'query');
+    res.json(await withTenant(actorOf(req), (db) => listProjectTasks(db, id, query)));
+  });
+
+  router.post('/projects/:id/tasks', requireUser, async (req, res) => {
+    const { id } = parse(IdParams, req.params, 'path');
+    const body = parse(CreateTask, req.body, 'body');
+    const task = await withTenant(actorOf(req), (db) => createTask(db, id, body));
+    res.status(201).json(task);
+  });
+
+  router.get('/tasks/:id', async (req, res) => {
+    const { id } = parse(IdParams, req.params, 'path');
+    res.json(await withTenant(actorOf(req), (db) => getTask(db, id)));
+  });
+
+  router.patch('/tasks/:id', requireUser, async (req, res) => {
+    const { id } = parse(IdParams, req.params, 'path');
+    const body = parse(UpdateTask, req.body, 'body');
+    res.json(await withTenant(actorOf(req), (db) => updateTask(db, id, body)));
+  });
+
+  router.delete('/tasks/:id', requireUser, async (req, res) => {
+    const { id } = parse(IdParams, req.params, 'path');
+    await withTenant(actorOf(req), (db) => deleteTask(db, id));
+    res.status(204).end();
+  });
+
+  router.post('/tasks/:id/complete', requireUser, async (req, res) => {
+    const { id } = parse(IdParams, req.params, 'path');
+    res.json(await withTenant(actorOf(req), (db) => completeTask(db, id)));
+  });
+
+  router.get('/tasks/:id/subtasks', async (req, res) => {
+    const { id } = parse(IdParams, req.params, 'path');
+    const query = parse(ListSubtasksQuery, req.query, 'query');
+    res.json(await withTenant(actorOf(req), (db) => listSubtasks(db, id, query)));
+  });
+
+  router.get('/tasks/:id/dependencies', async (req, res) => {
+    const { id } = parse(IdParams, req.params, 'path');
+    const { limit, cursor } = parse(ListQuery, req.query, 'query');
+    res.json(await withTenant(actorOf(req), (db) => listDependencies(db, id, limit, cursor)));
+  });
+
+  router.post('/tasks/:id/dependencies', requireUser, async (req, res) => {
+    const { id } = parse(IdParams, req.params, 'path');
+    const body = parse(AddDependency, req.body, 'body');
+    const dependency = await withTenant(actorOf(req), (db) => addDependency(db, id, body));
+    res.status(201).json(dependency);
+  });
+
+  router.delete('/tasks/:id/dependencies/:dependsOnTaskId', requireUser, async (req, res) => {
+    const { id, dependsOnTaskId } = parse(DependencyParams, req.params, 'path');
+    await withTenant(actorOf(req), (db) => removeDependency(db, id, dependsOnTaskId));
+    res.status(204).end();
+  });
+
+  return router;
+}

@@ -1,0 +1,132 @@
+import { expect } from 'chai';
+import { api } from '../support/app';
+import { aTenant, aUser, auth } from '../support/factories';
+import { allPages, errorPaths, expectProblem, expectSameNotFound, randomId } from '../support/tenancy-factories';
+
+interface Event {
+  id: string;
+  actorId: string | null;
+  entity: string;
+  tableName: string;
+  rowId: string;
+  operation: string;
+  changedFields: string[];
+  before: Record<string, unknown> | null;
+  after: Record<string, unknown> | null;
+  createdAt: string;
+}
+
+describe('project activity', () => {
+  it('shows who changed which fields of the project, newest first', async () => {
+    const { project, admin, viewer } = await aTenant();
+    const patched = await (await api()).patch(`/projects/${project.id}`).set(auth(admin)).send({ name: 'Renamed', visibility: 'internal' });
+    expect(patched.status).to.equal(200);
+
+    const res = await (await api()).get(`/projects/${project.id}/activity`).set(auth(viewer));
+
+    expect(res.status).to.equal(200);
+    const [latest] = res.body.data as Event[];
+    expect(latest).to.have.all.keys('id', 'actorId', 'entity', 'tableName', 'rowId', 'operation', 'changedFields', 'before', 'after', 'createdAt');
+    expect(latest).to.include({ actorId: admin.id, entity: 'project', tableName: 'projects', rowId: project.id, operation: 'UPDATE' });
+    expect(latest.changedFields).to.deep.equal(['name', 'visibility']);
+    expect(latest.before).to.deep.equal({ name: project.name, visibility: 'private' });
+    expect(latest.after).to.deep.equal({ name: 'Renamed', visibility: 'internal' });
+    expect(latest.id).to.match(/^[0-9]+$/);
+  });
+
+  it('records member and task changes in camelCase, with their actor', async () => {
+    const { project, owner: ownerUser, bystander, task } = await aTenant();
+    await (await api()).post(`/projects/${project.id}/members`).set(auth(ownerUser)).send({ userId: bystander.id, role: 'viewer' });
+    await (await api()).post(`/projects/${project.id}/archive`).set(auth(ownerUser));
+
+    const res = await (await api()).get(`/projects/${project.id}/activity`).set(auth(ownerUser));
+
+    const events = res.body.data as Event[];
+    const [archived, added] = events;
+    expect(archived).to.include({ entity: 'project', operation: 'UPDATE', actorId: ownerUser.id });
+    expect(archived.changedFields).to.deep.equal(['archivedAt', 'status']);
+    expect(added).to.include({ entity: 'projectMember', operation: 'INSERT', actorId: ownerUser.id });
+    expect(added.after).to.include({ userId: bystander.id, role: 'viewer', projectId: project.id });
+    // The factories write as the owner role, with no user set: those events have no actor.
+    const created = events.find((e) => e.entity === 'task' && e.rowId === task.id);
+    expect(created).to.include({ operation: 'INSERT', actorId: null });
+  });
+
+  it('visits every event exactly once across pages, in decreasing id order', async () => {
+    const { project, owner: ownerUser } = await aTenant();
+    for (let i = 0; i < 5; i += 1) {
+      const res = await (await api()).patch(`/projects/${project.id}`).set(auth(ownerUser)).send({ description: `step ${i}` });
+      expect(res.status).to.equal(200);
+    }
+    const everything = await (await api()).get(`/projects/${project.id}/activity`).set(auth(ownerUser)).query({ limit: 200 });
+    const total = (everything.body.data as Event[]).length;
+    expect(total).to.be.at.least(10);
+
+    const pages = await allPages<Event>(async (cursor) =>
+      (await api()).get(`/projects/${project.id}/activity`).set(auth(ownerUser)).query({ limit: 3, ...(cursor ? { cursor } : {}) }));
+
+    const ids = pages.flat().map((e) => e.id);
+    expect(ids).to.have.lengthOf(total);
+    expect(new Set(ids).size).to.equal(total);
+    expect(ids).to.deep.equal([...ids].sort((a, b) => Number(BigInt(b) - BigInt(a))));
+    expect(pages.slice(0, -1).every((p) => p.length === 3)).to.equal(true);
+  });
+
+  it('is readable by every project role and by workspace members of an internal project', async () => {
+    const tenant = await aTenant({ visibility: 'internal' });
+    for (const user of [tenant.owner, tenant.admin, tenant.member, tenant.viewer, tenant.bystander]) {
+      const res = await (await api()).get(`/projects/${tenant.project.id}/activity`).set(auth(user));
+      expect(res.status).to.equal(200);
+      expect(res.body.data.length).to.be.greaterThan(0);
+    }
+  });
+
+  it('answers 404, identical to an unknown project, to a bystander of a private project and to another tenant', async () => {
+    const { project, bystander } = await aTenant();
+    const theirs = await aTenant();
+    const unknown = await (await api()).get(`/projects/${randomId()}/activity`).set(auth(theirs.owner));
+
+    expectSameNotFound(await (await api()).get(`/projects/${project.id}/activity`).set(auth(bystander)), unknown);
+    expectSameNotFound(await (await api()).get(`/projects/${project.id}/activity`).set(auth(theirs.owner)), unknown);
+  });
+
+  it('shows no other project\'s events', async () => {
+    const { project, owner: ownerUser } = await aTenant();
+    const theirs = await aTenant();
+    await (await api()).patch(`/projects/${theirs.project.id}`).set(auth(theirs.owner)).send({ name: 'Theirs renamed' });
+
+    const res = await (await api()).get(`/projects/${project.id}/activity`).set(auth(ownerUser)).query({ limit: 200 });
+
+    const rows = (res.body.data as Event[]).map((e) => e.rowId);
+    expect(rows).not.to.include(theirs.project.id);
+    expect(JSON.stringify(res.body)).not.to.include('Theirs renamed');
+  });
+
+  it('answers 401 without authentication', async () => {
+    const { project } = await aTenant({ visibility: 'public' });
+    expectProblem(await (await api()).get(`/projects/${project.id}/activity`), 401);
+  });
+
+  const badQueries: Array<[string, Record<string, string>, string]> = [
+    ['a limit of 100000', { limit: '100000' }, 'query.limit'],
+    ['a negative limit', { limit: '-1' }, 'query.limit'],
+    ['a garbage cursor', { cursor: '!!!' }, 'query.cursor'],
+    ['a cursor that is not a number', { cursor: Buffer.from('["1; DROP TABLE x"]').toString('base64url') }, 'query.cursor'],
+    ['a cursor too large for a bigint', { cursor: Buffer.from('["99999999999999999999"]').toString('base64url') }, 'query.cursor'],
+    ['an unknown parameter', { since: 'yesterday' }, 'query.since'],
+  ];
+  for (const [what, query, path] of badQueries) {
+    it(`answers 400 naming ${path} for ${what}`, async () => {
+      const { project } = await aTenant();
+      const user = await aUser();
+      const res = await (await api()).get(`/projects/${project.id}/activity`).set(auth(user)).query(query);
+      expectProblem(res, 400);
+      expect(errorPaths(res)).to.include(path);
+    });
+  }
+
+  it('answers 400 for a project id that is not a uuid', async () => {
+    const user = await aUser();
+    expectProblem(await (await api()).get('/projects/nope/activity').set(auth(user)), 400);
+  });
+});

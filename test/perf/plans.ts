@@ -1,0 +1,88 @@
+import type { Client } from 'pg';
+import type { Db } from '../../src/db/tenant';
+
+/**
+ * Helpers for the EXPLAIN tests: run the routes' own query functions on a real connection
+ * (as the application role, app.current_user_id set) while recording every statement they
+ * send, then EXPLAIN those exact statements with the same parameters.
+ */
+export interface Statement {
+  sql: string;
+  params: unknown[];
+}
+
+/**
+ * A Db (EntityManager) stand-in with what the query functions call: db.query(sql, params),
+ * answering like TypeORM ([rows, count] for UPDATE and DELETE), and
+ * db.queryRunner.query(sql, params, true) ({ records, affected }).
+ */
+export function recordingDb(client: Client, log: Statement[]): Db {
+  const run = async (sql: string, params: unknown[] = []) => {
+    log.push({ sql, params });
+    return client.query(sql, params);
+  };
+  return {
+    query: async (sql: string, params?: unknown[]) => {
+      const result = await run(sql, params);
+      return result.command === 'UPDATE' || result.command === 'DELETE' ? [result.rows, result.rowCount] : result.rows;
+    },
+    queryRunner: {
+      query: async (sql: string, params?: unknown[], structured?: boolean) => {
+        const result = await run(sql, params);
+        return structured ? { records: result.rows, affected: result.rowCount } : result.rows;
+      },
+    },
+  } as unknown as Db;
+}
+
+export interface PlanNode {
+  'Node Type': string;
+  'Relation Name'?: string;
+  'Index Name'?: string;
+  'Index Cond'?: string;
+  Filter?: string;
+  'Actual Rows'?: number;
+  'Actual Loops'?: number;
+  'Rows Removed by Filter'?: number;
+  Plans?: PlanNode[];
+  [key: string]: unknown;
+}
+
+/** EXPLAIN (as JSON) of one recorded statement; ANALYZE runs it (use for reads only). */
+export async function explain(client: Client, statement: Statement, analyze: boolean): Promise<PlanNode> {
+  const options = analyze ? 'ANALYZE, BUFFERS, FORMAT JSON' : 'FORMAT JSON';
+  const { rows } = await client.query(`EXPLAIN (${options}) ${statement.sql}`, statement.params);
+  return rows[0]['QUERY PLAN'][0].Plan as PlanNode;
+}
+
+export function nodes(plan: PlanNode): PlanNode[] {
+  return [plan, ...(plan.Plans ?? []).flatMap(nodes)];
+}
+
+/** The scans of a table: seq, index, index-only and bitmap heap scans. */
+export function scansOf(plan: PlanNode, table: string): PlanNode[] {
+  return nodes(plan).filter((n) => n['Relation Name'] === table && /Scan/.test(n['Node Type']));
+}
+
+export function seqScans(plan: PlanNode, tables: string[]): string[] {
+  return nodes(plan)
+    .filter((n) => n['Node Type'] === 'Seq Scan' && tables.includes(n['Relation Name'] ?? ''))
+    .map((n) => n['Relation Name']!);
+}
+
+/** Rows the scans of `table` read in total (index matches, plus rows a filter then removed). */
+export function rowsRead(plan: PlanNode, table: string): number {
+  return scansOf(plan, table).reduce(
+    (sum, n) => sum + ((n['Actual Rows'] ?? 0) + (n['Rows Removed by Filter'] ?? 0)) * (n['Actual Loops'] ?? 1), 0,
+  );
+}
+
+/** One line per node, for failure messages. */
+export function render(plan: PlanNode, depth = 0): string {
+  const what = [plan['Node Type'], plan['Index Name'] ? `using ${plan['Index Name']}` : '', plan['Relation Name'] ? `on ${plan['Relation Name']}` : '']
+    .filter(Boolean).join(' ');
+  const rows = plan['Actual Rows'] === undefined ? '' : ` (rows=${plan['Actual Rows']} loops=${plan['Actual Loops']}` +
+    `${plan['Rows Removed by Filter'] ? ` removed=${plan['Rows Removed by Filter']}` : ''})`;
+  const cond = plan['Index Cond'] ? ` [${plan['Index Cond']}]` : '';
+  return [`${'  '.repeat(depth)}${what}${cond}${rows}`, ...(plan.Plans ?? []).map((p) => render(p, depth + 1))].join('\n');
+}

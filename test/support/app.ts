@@ -1,0 +1,80 @@
+import 'reflect-metadata';
+import type { Express } from 'express';
+import supertest from 'supertest';
+import { DataSource } from 'typeorm';
+import { buildApp, type AppDeps } from '../../src/app';
+import { readConfig, type Config } from '../../src/config';
+import { dataSourceOptions } from '../../src/db/options';
+import { tenantTransactions } from '../../src/db/tenant';
+import { createLogger } from '../../src/logger';
+import { createRedis } from '../../src/redis';
+import { testEnv } from './env';
+
+/**
+ * The real app, in-process, on the run's pgBouncer and Redis. testApp() is shared by the
+ * HTTP tests; startTestApp() builds a separate instance (another pool, another Redis client)
+ * for tests that need their own settings or to stop a dependency.
+ */
+export interface TestApp {
+  app: Express;
+  deps: AppDeps;
+  request: ReturnType<typeof supertest.agent>;
+  close(): Promise<void>;
+}
+
+const open = new Set<TestApp>();
+let shared: Promise<TestApp> | undefined;
+
+export function testConfig(overrides: Partial<Config> = {}): Config {
+  const env = testEnv();
+  const base = readConfig({
+    NODE_ENV: 'test',
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    DATABASE_URL: env.appUrl,
+    MIGRATION_DATABASE_URL: env.ownerUrl,
+    REDIS_URL: env.redisUrl,
+    SESSION_SECRET: 'test-session-secret-that-is-long-enough-0123',
+    UPLOAD_DIR: `/tmp/pm-test-uploads-${env.database}`,
+    DB_POOL_SIZE: '10',
+  });
+  return { ...base, ...overrides };
+}
+
+export async function startTestApp(overrides: Partial<Config> = {}): Promise<TestApp> {
+  const config = testConfig(overrides);
+  const logger = createLogger(config.logLevel);
+  const dataSource = new DataSource(dataSourceOptions(config.databaseUrl, config.dbPoolSize, config.dbQueryTimeoutMs));
+  await dataSource.initialize();
+  const redis = createRedis(config.redisUrl, logger);
+  await redis.connect();
+  const deps: AppDeps = { config, logger, dataSource, redis, withTenant: tenantTransactions(dataSource) };
+  const app = buildApp(deps);
+  const instance: TestApp = {
+    app,
+    deps,
+    request: supertest.agent(app),
+    async close() {
+      open.delete(instance);
+      await dataSource.destroy().catch(() => undefined);
+      if (redis.isOpen) await redis.close().catch(() => undefined);
+    },
+  };
+  open.add(instance);
+  return instance;
+}
+
+/** The app most tests share. Use `api()` for a fresh cookie jar per call site. */
+export function testApp(): Promise<TestApp> {
+  shared ??= startTestApp();
+  return shared;
+}
+
+/** A supertest client with its own cookie jar on the shared app. */
+export async function api(): Promise<ReturnType<typeof supertest.agent>> {
+  return supertest.agent((await testApp()).app);
+}
+
+export async function closeTestApps(): Promise<void> {
+  for (const instance of [...open]) await instance.close();
+  shared = undefined;
+}

@@ -1,0 +1,38 @@
+import { Client, Pool, type PoolClient } from 'pg';
+import { testEnv } from './env';
+
+/**
+ * Direct database access for tests. The owner pool (BYPASSRLS) only arranges data and
+ * inspects results; anything that claims to prove an access rule runs as the application
+ * role through asAppUser().
+ */
+let ownerPool: Pool | undefined;
+
+export function owner(): Pool {
+  ownerPool ??= new Pool({ connectionString: testEnv().ownerUrl, max: 4 });
+  return ownerPool;
+}
+
+export async function closeOwnerPool(): Promise<void> {
+  await ownerPool?.end();
+  ownerPool = undefined;
+}
+
+/**
+ * Runs `work` as the application role with app.current_user_id set to `userId` ('': the
+ * anonymous value a pooled connection reads; null: never set), in a transaction that is
+ * always rolled back.
+ */
+export async function asAppUser<T>(userId: string | null, work: (db: PoolClient | Client) => Promise<T>): Promise<T> {
+  const client = new Client({ connectionString: testEnv().appDirectUrl });
+  await client.connect();
+  try {
+    await client.query('BEGIN');
+    // null leaves the setting unset (a fresh connection); '' is what a pooled one reads later.
+    if (userId !== null) await client.query(`SELECT set_config('app.current_user_id', $1, true)`, [userId]);
+    return await work(client);
+  } finally {
+    await client.query('ROLLBACK').catch(() => undefined);
+    await client.end();
+  }
+}
