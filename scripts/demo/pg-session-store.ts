@@ -36,6 +36,10 @@ export class PgSessionStore extends Store implements RegistryStore {
   constructor(appUrl: string, private readonly idleMs: number) {
     super();
     this.pool = new Pool({ connectionString: appUrl, max: 2 });
+    // pool.end() resolves before the last socket closes, so stopping the cluster right after
+    // can still end a backend under an idle client: without a listener that error would crash
+    // the process. A lost connection is otherwise reported by the next query that needs it.
+    this.pool.on('error', () => undefined);
   }
 
   override get(sid: string, callback: (error: unknown, session?: SessionData | null) => void): void {
