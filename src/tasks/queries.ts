@@ -88,7 +88,10 @@ function orderSql({ column, type, descending, nullsAs }: Order) {
   const direction = descending ? 'DESC' : 'ASC';
   return {
     tasksOrderBy: `${key(`t.${column}`)} ${direction}, t.id ${direction}`,
-    afterCursor: `(${key(`t.${column}`)}, t.id) ${descending ? '<' : '>'} (${key(`$9::${type}`)}, $10::uuid)`,
+    // The cursor's values go in as InitPlans, hidden from the planner: sized from them with the
+    // table-wide histogram, a deep page looked short, and under RLS's filter that chose reading
+    // the rest of the project and sorting it over an index scan that stops after one page.
+    afterCursor: `(${key(`t.${column}`)}, t.id) ${descending ? '<' : '>'} (${key(`(SELECT $9::${type})`)}, (SELECT $10::uuid))`,
     keyText: type === 'timestamptz' ? utc(`t.${column}`) : `t.${column}::text`,
   };
 }
