@@ -5,7 +5,7 @@ import { buildApp } from './app';
 import { answerClientError } from './http/client-errors';
 import type { RegistryStore } from './auth/session';
 import { readConfig, type Config } from './config';
-import { dataSourceOptions } from './db/options';
+import { appDataSourceOptions } from './db/options';
 import { tenantTransactions } from './db/tenant';
 import { createLogger, type Logger } from './logger';
 import { createRedis, type RedisClient } from './redis';
@@ -30,7 +30,7 @@ const REDIS_START_WAIT_MS = 5_000;
 /** Starts the API with its own pool (application role) and Redis client. */
 export async function startServer(config: Config, options: StartOptions = {}): Promise<RunningServer> {
   const logger = createLogger(config.logLevel);
-  const dataSource = new DataSource(dataSourceOptions(config.databaseUrl, config.dbPoolSize, config.dbQueryTimeoutMs));
+  const dataSource = new DataSource(appDataSourceOptions(config.databaseUrl, config.dbPoolSize, config.dbQueryTimeoutMs));
   await dataSource.initialize();
   const redis = createRedis(config.redisUrl, logger);
   if (!options.sessionStore) await connectRedis(redis, logger);

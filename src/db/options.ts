@@ -1,11 +1,8 @@
-import { DataSourceOptions } from 'typeorm';
+import type { PostgresDataSourceOptions } from 'typeorm/driver/postgres/PostgresDataSourceOptions';
 import { ENTITIES } from './entities';
 
-/**
- * TypeORM options shared by the app (application role, through pgBouncer) and the CLI (owner role).
- * The app passes `queryTimeoutMs`; migrations and scripts do not (their DDL may rightly take long).
- */
-export function dataSourceOptions(url: string, poolSize: number, queryTimeoutMs?: number): DataSourceOptions {
+/** TypeORM options shared by the app (application role, through pgBouncer) and the CLI (owner role). */
+export function dataSourceOptions(url: string, poolSize: number): PostgresDataSourceOptions {
   return {
     type: 'postgres',
     url,
@@ -24,9 +21,20 @@ export function dataSourceOptions(url: string, poolSize: number, queryTimeoutMs?
       application_name: 'pm-api',
       connectionTimeoutMillis: 5_000,
       idleTimeoutMillis: 30_000,
-      // Client-side, so it also covers a query queued inside pgBouncer while PostgreSQL is down
-      // (statement_timeout cannot: the query never reaches the server, and pgBouncer drops it as a startup parameter).
-      ...(queryTimeoutMs ? { query_timeout: queryTimeoutMs } : {}),
     },
   };
+}
+
+/**
+ * The app's pool. Its connections are pipelined: statements queued together leave together,
+ * which lets a request transaction send BEGIN, its identity statement and its first query in
+ * one round trip (src/db/tenant.ts; pgBouncer in transaction mode passes them through as one
+ * transaction). Each statement has a client-side timeout, so it also covers a query queued
+ * inside pgBouncer while PostgreSQL is down (statement_timeout cannot: the query never reaches
+ * the server, and pgBouncer drops it as a startup parameter). Migrations and scripts use
+ * dataSourceOptions(): their DDL may rightly take long.
+ */
+export function appDataSourceOptions(url: string, poolSize: number, queryTimeoutMs: number): PostgresDataSourceOptions {
+  const options = dataSourceOptions(url, poolSize);
+  return { ...options, extra: { ...options.extra, pipeline: true, query_timeout: queryTimeoutMs } };
 }

@@ -1,3 +1,4 @@
+import type { PoolClient } from 'pg';
 import { DataSource, EntityManager } from 'typeorm';
 import { HttpError, isRetryableDatabaseError, isUnavailableError } from '../errors';
 
@@ -5,8 +6,11 @@ interface PostgresRunner {
   releasePostgresConnection(error?: Error): Promise<void>;
 }
 
-/** What a route's database work receives: an EntityManager bound to the tenant transaction. */
-export type Db = EntityManager;
+/**
+ * What a route's database work receives: statements inside the tenant transaction, and
+ * nothing that could begin or end one (no manager.transaction(), no save()).
+ */
+export type Db = Pick<EntityManager, 'query' | 'queryRunner'>;
 
 /**
  * Who a transaction runs as: a user id, a user whose API token is re-checked in the same
@@ -16,14 +20,27 @@ export type Actor = string | { id: string; tokenHash?: string } | null;
 
 export type WithTenant = <T>(actor: Actor, work: (db: Db) => Promise<T>) => Promise<T>;
 
+// Makes the user id transaction-local (is_local = true: gone at COMMIT or ROLLBACK, so the next
+// client of the server connection, through pgBouncer transaction pooling, starts anonymous), and
+// checks in the same statement that the user is active and the API token still live.
+const IDENTITY = `SELECT set_config('app.current_user_id', $1, true) AS user_id,
+                         app_user_is_active(nullif($1, '')::uuid) AS active,
+                         $2::text IS NULL OR app_token_user($2::text) = nullif($1, '')::uuid AS token_live`;
+
+interface Identity {
+  active: boolean;
+  token_live: boolean;
+}
+
 /**
  * The request lifecycle's heart: every piece of a request's database work runs in one
- * transaction on a pooled connection that first makes `app.current_user_id`
- * transaction-local (is_local = true), so it vanishes at COMMIT or ROLLBACK and the next
- * client of that connection, through pgBouncer transaction pooling, starts anonymous.
- * The same round trip checks that the user is still active (and the API token still live),
- * so a suspended user's session or a revoked token stops working at the next request. Serialization failures and
- * deadlocks are retried once. The caller responds only after this resolves, after COMMIT.
+ * transaction on a pooled connection whose first statement sets `app.current_user_id`.
+ * BEGIN, that statement and the work's first statement are queued on the connection in this
+ * order before anything is awaited: the pool's connections are pipelined (src/db/options.ts),
+ * so a one-statement request costs two round trips, this one and COMMIT. The identity is
+ * checked once everything has settled and before anything is answered; a failed check rolls
+ * the work back. Serialization failures and deadlocks are retried once. The caller responds
+ * only after this resolves, after COMMIT.
  */
 export function tenantTransactions(dataSource: DataSource): WithTenant {
   return async function withTenant<T>(actor: Actor, work: (db: Db) => Promise<T>): Promise<T> {
@@ -31,23 +48,25 @@ export function tenantTransactions(dataSource: DataSource): WithTenant {
     const tokenHash = typeof actor === 'object' ? actor?.tokenHash ?? null : null;
     for (let attempt = 1; ; attempt += 1) {
       const runner = dataSource.createQueryRunner();
+      let connection: PoolClient | undefined;
+      let open = false;
       let broken: Error | undefined;
       try {
-        await runner.connect();
-        await runner.startTransaction();
-        const [identity] = await runner.query(
-          `SELECT set_config('app.current_user_id', $1, true) AS user_id,
-                  app_user_is_active(nullif($1, '')::uuid) AS active,
-                  $2::text IS NULL OR app_token_user($2::text) = nullif($1, '')::uuid AS token_live`,
-          [userId ?? '', tokenHash],
-        );
-        if (userId && !identity.active) throw HttpError.unauthorized('This account is not active.');
-        if (!identity.token_live) {
-          throw HttpError.invalidBearer();
-        }
-        const result = await work(runner.manager);
-        await runner.commitTransaction();
-        return result;
+        connection = (await runner.connect()) as PoolClient;
+        open = true;
+        const begin = connection.query('BEGIN');
+        const identity = connection.query<Identity>(IDENTITY, [userId ?? '', tokenHash]);
+        const working = (async () => work(runner.manager))();
+        const [begun, checked, worked] = await Promise.allSettled([begin, identity, working]);
+        if (begun.status === 'rejected') throw begun.reason;
+        if (checked.status === 'rejected') throw checked.reason;
+        const { active, token_live: tokenLive } = checked.value.rows[0];
+        if (userId && !active) throw HttpError.unauthorized('This account is not active.');
+        if (!tokenLive) throw HttpError.invalidBearer();
+        if (worked.status === 'rejected') throw worked.reason;
+        open = false; // COMMIT ends the transaction block whether it commits or fails
+        await connection.query('COMMIT');
+        return worked.value;
       } catch (error) {
         if (isUnavailableError(error)) {
           // A lost or stuck connection: a ROLLBACK would only wait behind it; destroying it rolls back.
@@ -55,8 +74,8 @@ export function tenantTransactions(dataSource: DataSource): WithTenant {
         } else if (runner.isReleased) {
           // TypeORM released the runner when its connection died between two queries: the next one threw.
           throw HttpError.unavailable();
-        } else if (runner.isTransactionActive) {
-          await runner.rollbackTransaction().catch((rollbackError: Error) => {
+        } else if (open && connection) {
+          await connection.query('ROLLBACK').catch((rollbackError: Error) => {
             broken = rollbackError;
           });
         }

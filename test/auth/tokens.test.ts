@@ -91,6 +91,27 @@ describe('API tokens: /auth/tokens and Authorization: Bearer', () => {
     expect(res.headers['www-authenticate']).to.match(/^Bearer/);
   });
 
+  // The write travels in the same round trip as the identity check (src/db/tenant.ts): it must be rolled back.
+  it('writes nothing for a request whose token was revoked elsewhere, although this instance just verified it', async () => {
+    const user = await aUser();
+    const token = await tokenFor(user.id);
+    expect((await supertest(shared.app).get('/workspaces').set(bearer(token))).status).to.equal(200);
+    await owner().query('DELETE FROM api_tokens WHERE token_hash = $1', [sha256(token)]);
+    const slug = `revoked-${crypto.randomUUID().slice(0, 8)}`;
+    expectProblem(await supertest(shared.app).post('/workspaces').set(bearer(token)).send({ name: 'Revoked', slug }), 401);
+    expect((await owner().query('SELECT 1 FROM workspaces WHERE slug = $1', [slug])).rowCount).to.equal(0);
+  });
+
+  it('writes nothing for a user suspended since their token was last verified', async () => {
+    const user = await aUser();
+    const token = await tokenFor(user.id);
+    expect((await supertest(shared.app).get('/workspaces').set(bearer(token))).status).to.equal(200);
+    await owner().query(`UPDATE users SET status = 'suspended' WHERE id = $1`, [user.id]);
+    const slug = `suspended-${crypto.randomUUID().slice(0, 8)}`;
+    expectProblem(await supertest(shared.app).post('/workspaces').set(bearer(token)).send({ name: 'Suspended', slug }), 401);
+    expect((await owner().query('SELECT 1 FROM workspaces WHERE slug = $1', [slug])).rowCount).to.equal(0);
+  });
+
   it('answers 404 for another user\'s token exactly as for a random id, and leaves it alive', async () => {
     const [me, other] = await Promise.all([aUser(), aUser()]);
     const theirs = await supertest(shared.app).post('/auth/tokens').set(auth(other)).send({ name: 'theirs' }).expect(201);

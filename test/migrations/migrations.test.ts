@@ -1,7 +1,6 @@
 import 'reflect-metadata';
 import { expect } from 'chai';
 import { DataSource } from 'typeorm';
-import type { PostgresDataSourceOptions } from 'typeorm/driver/postgres/PostgresDataSourceOptions';
 import { revertAllMigrations, runMigrations } from '../../src/db/migrate';
 import { dataSourceOptions } from '../../src/db/options';
 import { ScratchDatabases, query, schemaDump } from './scratch';
@@ -78,7 +77,7 @@ describe('migrations', function () {
     const syncedUrl = await scratch.create();
     // pgcrypto names gen_random_uuid() as the migrations do (core since PostgreSQL 13).
     const synced = new DataSource({
-      ...(dataSourceOptions(syncedUrl, 1) as PostgresDataSourceOptions),
+      ...dataSourceOptions(syncedUrl, 1),
       synchronize: true, installExtensions: false, uuidExtension: 'pgcrypto',
     });
     await synced.initialize();

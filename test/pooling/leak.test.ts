@@ -3,7 +3,7 @@ import type { Server } from 'node:http';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { buildApp } from '../../src/app';
-import { dataSourceOptions } from '../../src/db/options';
+import { appDataSourceOptions } from '../../src/db/options';
 import { tenantTransactions, type WithTenant } from '../../src/db/tenant';
 import { startTestApp, type TestApp } from '../support/app';
 import { ROLES, testEnv } from '../support/env';
@@ -126,7 +126,7 @@ describe('tenant isolation under pgBouncer transaction pooling', function () {
 
     async function appOn(runner: (ds: DataSource) => WithTenant) {
       const base = await startTestApp();
-      const dataSource = new DataSource(dataSourceOptions(bouncerUrl, 4));
+      const dataSource = new DataSource(appDataSourceOptions(bouncerUrl, 4, 10_000));
       await dataSource.initialize();
       const app = buildApp({ ...base.deps, dataSource, withTenant: runner(dataSource) });
       return { app, close: async () => { await dataSource.destroy(); await base.close(); } };

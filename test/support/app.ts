@@ -4,7 +4,7 @@ import supertest from 'supertest';
 import { DataSource } from 'typeorm';
 import { buildApp, type AppDeps } from '../../src/app';
 import { readConfig, type Config } from '../../src/config';
-import { dataSourceOptions } from '../../src/db/options';
+import { appDataSourceOptions } from '../../src/db/options';
 import { tenantTransactions } from '../../src/db/tenant';
 import { createLogger } from '../../src/logger';
 import { createRedis } from '../../src/redis';
@@ -43,7 +43,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
 export async function startTestApp(overrides: Partial<Config> = {}): Promise<TestApp> {
   const config = testConfig(overrides);
   const logger = createLogger(config.logLevel);
-  const dataSource = new DataSource(dataSourceOptions(config.databaseUrl, config.dbPoolSize, config.dbQueryTimeoutMs));
+  const dataSource = new DataSource(appDataSourceOptions(config.databaseUrl, config.dbPoolSize, config.dbQueryTimeoutMs));
   await dataSource.initialize();
   const redis = createRedis(config.redisUrl, logger);
   await redis.connect();
