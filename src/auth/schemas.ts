@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { csrfHeader, json, jsonBody, noContent, page, problemResponses, registry, security } from '../http/openapi';
 import { cursor, limit } from '../http/pagination';
 import { IdParams, name, uuid } from '../http/validate';
+import { USER_STATUSES } from '../users/entity';
 
 /** Request and response shapes of /auth; also the OpenAPI source. */
 
@@ -46,7 +47,7 @@ export const User = z.object({
   username: z.string(),
   firstName: z.string().nullable(),
   lastName: z.string().nullable(),
-  status: z.enum(['active', 'inactive', 'suspended', 'deleted']),
+  status: z.enum(USER_STATUSES),
   createdAt: time,
   updatedAt: time,
   lastLoginAt: time.nullable(),

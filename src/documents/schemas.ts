@@ -3,9 +3,9 @@ import { HttpError } from '../errors';
 import { json, jsonBody, page, problemResponses, registry, security } from '../http/openapi';
 import { cursor, limit } from '../http/pagination';
 import { IdParams, name, text, uuid } from '../http/validate';
+import { DOCUMENT_STATUSES } from './entity';
 
 /** Request and response shapes of documents and their versions; also the OpenAPI source. */
-export const DOCUMENT_STATUSES = ['draft', 'review', 'published', 'archived'] as const;
 export const DocumentStatus = z.enum(DOCUMENT_STATUSES);
 
 // The JSON body limit (config.maxJsonBytes) is what really bounds content; this only

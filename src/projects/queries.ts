@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { containing } from '../db/like';
 import { rows, type Db } from '../db/tenant';
 import { HttpError } from '../errors';
 import { decodeCursor, toPage, type Page } from '../http/pagination';
@@ -47,9 +48,6 @@ const timeAndId = z.tuple([z.iso.datetime(), z.uuid()]);
 
 const notFound = () => HttpError.notFound('Project not found.');
 
-/** `q` is a plain substring: LIKE's wildcards in it match themselves. */
-const likePattern = (q: string) => `%${q.replace(/[\\%_]/g, '\\$&')}%`;
-
 export async function listProjects(db: Db, query: z.output<typeof ListProjectsQuery>): Promise<Page<Project>> {
   const key = decodeCursor(query.cursor, timeAndId);
   // Public projects of other tenants are readable by id, but a list shows only my
@@ -66,7 +64,7 @@ export async function listProjects(db: Db, query: z.output<typeof ListProjectsQu
       ORDER BY p.created_at DESC, p.id DESC
       LIMIT $7`,
     [query.workspaceId ?? null, query.status ?? null, query.visibility ?? null,
-      query.q === undefined ? null : likePattern(query.q), key?.[0] ?? null, key?.[1] ?? null, query.limit + 1],
+      query.q === undefined ? null : containing(query.q), key?.[0] ?? null, key?.[1] ?? null, query.limit + 1],
   );
   return toPage(rows, query.limit, ({ createdKey: _, ...project }) => project, (row) => [row.createdKey, row.id]);
 }

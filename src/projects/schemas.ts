@@ -2,11 +2,12 @@ import { z } from 'zod';
 import { json, jsonBody, noContent, page, problemResponses, registry, security } from '../http/openapi';
 import { cursor, limit } from '../http/pagination';
 import { IdParams, name, text, uuid } from '../http/validate';
+import { PROJECT_ROLES, PROJECT_STATUSES, PROJECT_VISIBILITIES } from './entity';
 
 /** Request and response shapes of /projects and their members; also the OpenAPI source. */
-export const ProjectStatus = z.enum(['active', 'completed', 'archived', 'cancelled']);
-export const ProjectVisibility = z.enum(['private', 'internal', 'public']);
-export const ProjectRole = z.enum(['owner', 'admin', 'member', 'viewer']);
+export const ProjectStatus = z.enum(PROJECT_STATUSES);
+export const ProjectVisibility = z.enum(PROJECT_VISIBILITIES);
+export const ProjectRole = z.enum(PROJECT_ROLES);
 
 const settings = z.record(z.string().max(255), z.unknown());
 const description = text(10_000);

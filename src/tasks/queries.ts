@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { containing } from '../db/like';
 import { rows, type Db } from '../db/tenant';
 import { HttpError } from '../errors';
 import { decodeCursor, toPage, type Page } from '../http/pagination';
@@ -105,9 +106,6 @@ function buildCursorShape(sort: TaskSort) {
 // Built once per order, not per request: this is the hottest endpoint.
 const CURSOR_SHAPES = new Map((Object.keys(ORDERS) as TaskSort[]).map((sort) => [sort, buildCursorShape(sort)]));
 const cursorShape = (sort: TaskSort) => CURSOR_SHAPES.get(sort)!;
-
-/** For ILIKE: the user's % and _ are literal characters, not wildcards. */
-const containing = (text: string) => `%${text.replace(/[\\%_]/g, '\\$&')}%`;
 
 type TaskRow = Task & { sortKey: string | null };
 

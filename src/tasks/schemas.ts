@@ -2,11 +2,9 @@ import { z } from 'zod';
 import { json, jsonBody, noContent, page, problemResponses, registry, security } from '../http/openapi';
 import { cursor, limit } from '../http/pagination';
 import { IdParams, name, text, uuid } from '../http/validate';
+import { DEPENDENCY_TYPES, TASK_PRIORITIES, TASK_STATUSES } from './entity';
 
 /** Request and response shapes of tasks, subtasks and dependencies; also the OpenAPI source. */
-export const TASK_STATUSES = ['pending', 'in_progress', 'review', 'done', 'cancelled', 'blocked'] as const;
-export const TASK_PRIORITIES = ['low', 'medium', 'high', 'urgent'] as const;
-export const DEPENDENCY_TYPES = ['blocks', 'relates_to', 'duplicates', 'subtask_of'] as const;
 export const TaskStatus = z.enum(TASK_STATUSES);
 export const TaskPriority = z.enum(TASK_PRIORITIES);
 export const DependencyType = z.enum(DEPENDENCY_TYPES);

@@ -2,9 +2,9 @@ import { z } from 'zod';
 import { json, jsonBody, noContent, page, problemResponses, registry, security } from '../http/openapi';
 import { cursor, limit } from '../http/pagination';
 import { IdParams, name, uuid } from '../http/validate';
+import { WORKSPACE_ROLES } from './entity';
 
 /** Request and response shapes of /workspaces and their members; also the OpenAPI source. */
-export const WORKSPACE_ROLES = ['owner', 'admin', 'member', 'guest'] as const;
 export const WorkspaceRole = z.enum(WORKSPACE_ROLES);
 
 // The same rule as the table's CHECK, so the database never sees a bad slug.
