@@ -70,7 +70,6 @@ export async function listDocuments(
   projectId: string,
   options: { limit: number; after?: [string, string]; status?: string },
 ): Promise<Page<DocumentRow>> {
-  if (!(await projectIsVisible(db, projectId))) throw notFound();
   const params: unknown[] = [projectId];
   const where = ['project_id = $1'];
   if (options.status) {
@@ -88,6 +87,8 @@ export async function listDocuments(
       WHERE ${where.join(' AND ')}
       ORDER BY created_at DESC, id DESC
       LIMIT $${params.length}`, params);
+  // A document I can read means a project I can read: only an empty page asks which it is.
+  if (found.length === 0 && !(await projectIsVisible(db, projectId))) throw notFound();
   return toPage(found, options.limit, ({ cursorAt: _, ...document }) => document, (row) => [row.cursorAt, row.id]);
 }
 
@@ -166,7 +167,6 @@ export interface VersionRow {
 }
 
 export async function listVersions(db: Db, documentId: string, options: { limit: number; before?: number }): Promise<Page<VersionRow>> {
-  if (!(await documentIsVisible(db, documentId))) throw notFound();
   const found = await rows<VersionRow>(db,
     `SELECT ${VERSION_SUMMARY}
        FROM document_versions
@@ -174,6 +174,7 @@ export async function listVersions(db: Db, documentId: string, options: { limit:
       ORDER BY version_number DESC
       LIMIT $3`,
     [documentId, options.before ?? null, options.limit + 1]);
+  if (found.length === 0 && !(await documentIsVisible(db, documentId))) throw notFound();
   return toPage(found, options.limit, (row) => row, (row) => [row.versionNumber]);
 }
 
