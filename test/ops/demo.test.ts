@@ -1,8 +1,8 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
+import { startNodeProcess, type NodeProcess } from '../support/node-process';
 import { freePort } from '../support/pgbouncer';
 
 /**
@@ -10,37 +10,24 @@ import { freePort } from '../support/pgbouncer';
  * PostgreSQL in a data directory of its own, migrations, seed, the API; then a second start
  * on the same data. As root (CI), this also proves the cluster runs as the postgres user.
  */
-interface Demo {
-  child: ChildProcess;
-  output(): string;
-  exitCode: Promise<number | null>;
-}
-
-async function startDemo(env: Record<string, string>, port: number): Promise<Demo> {
-  const child = spawn(process.execPath, ['-r', 'ts-node/register', join('scripts', 'demo.ts')], {
-    cwd: join(__dirname, '..', '..'),
-    env: { ...process.env, TS_NODE_TRANSPILE_ONLY: 'true', LOG_LEVEL: 'warn', ...env, PORT: String(port) },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => { output += chunk.toString(); });
-  child.stderr?.on('data', (chunk: Buffer) => { output += chunk.toString(); });
-  const exitCode = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+async function startDemo(env: Record<string, string>, port: number): Promise<NodeProcess> {
+  const demo = startNodeProcess(join('scripts', 'demo.ts'), { LOG_LEVEL: 'warn', ...env, PORT: String(port) });
+  const { child, output } = demo;
   const started = Date.now();
   for (;;) {
     const up = await fetch(`http://127.0.0.1:${port}/health`).then((res) => res.ok, () => false);
     if (up) break;
-    if (child.exitCode !== null) throw new Error(`the demo exited (${child.exitCode}):\n${output}`);
-    if (Date.now() - started > 120_000) throw new Error(`the demo did not serve /health:\n${output}`);
+    if (child.exitCode !== null) throw new Error(`the demo exited (${child.exitCode}):\n${output()}`);
+    if (Date.now() - started > 120_000) throw new Error(`the demo did not serve /health:\n${output()}`);
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
-  return { child, output: () => output, exitCode };
+  return demo;
 }
 
 describe('npm run demo', function () {
   this.timeout(240_000);
   let work: string;
-  const running: Demo[] = [];
+  const running: NodeProcess[] = [];
 
   beforeEach(async () => {
     work = await mkdtemp(join(tmpdir(), 'pm-demo-'));
@@ -55,7 +42,7 @@ describe('npm run demo', function () {
     return { DEMO_DATA_DIR: join(work, '.data'), DEMO_PG_PORT: String(await freePort()) };
   }
 
-  async function run(env: Record<string, string>, port: number): Promise<Demo> {
+  async function run(env: Record<string, string>, port: number): Promise<NodeProcess> {
     const demo = await startDemo(env, port);
     running.push(demo);
     return demo;

@@ -1,4 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { Agent, request, type ClientRequest, type IncomingMessage } from 'node:http';
 import { Socket } from 'node:net';
 import { join } from 'node:path';
@@ -6,44 +5,34 @@ import { expect } from 'chai';
 import { owner } from '../support/db';
 import { testEnv } from '../support/env';
 import { aUser } from '../support/factories';
+import { startNodeProcess, type NodeProcess } from '../support/node-process';
 import { freePort } from '../support/pgbouncer';
 
 /**
  * The real server process (src/server.ts as `npm start` runs it, through ts-node), on the
  * run's pgBouncer and Redis: how it shuts down on SIGTERM and what it writes to its log.
  */
-interface ServerProcess {
+interface ServerProcess extends NodeProcess {
   port: number;
-  child: ChildProcess;
-  output(): string;
-  exitCode: Promise<number | null>;
 }
 
 async function startServerProcess(env: Record<string, string> = {}): Promise<ServerProcess> {
   const { appUrl, ownerUrl, redisUrl, database } = testEnv();
   const port = await freePort();
-  const child = spawn(process.execPath, ['-r', 'ts-node/register', join('src', 'server.ts')], {
-    cwd: join(__dirname, '..', '..'),
-    env: {
-      ...process.env, TS_NODE_TRANSPILE_ONLY: 'true', NODE_ENV: 'test', PORT: String(port), LOG_LEVEL: 'info',
-      DATABASE_URL: appUrl, MIGRATION_DATABASE_URL: ownerUrl, REDIS_URL: redisUrl,
-      SESSION_SECRET: 'server-process-test-secret-long-enough-0123', UPLOAD_DIR: `/tmp/pm-test-uploads-${database}`,
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
+  const server = startNodeProcess(join('src', 'server.ts'), {
+    NODE_ENV: 'test', PORT: String(port), LOG_LEVEL: 'info',
+    DATABASE_URL: appUrl, MIGRATION_DATABASE_URL: ownerUrl, REDIS_URL: redisUrl,
+    SESSION_SECRET: 'server-process-test-secret-long-enough-0123', UPLOAD_DIR: `/tmp/pm-test-uploads-${database}`,
+    ...env,
   });
-  let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => { output += chunk.toString(); });
-  child.stderr?.on('data', (chunk: Buffer) => { output += chunk.toString(); });
-  const exitCode = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-
+  const { child, output } = server;
   const started = Date.now();
-  while (!output.includes('"msg":"listening"')) {
-    if (child.exitCode !== null) throw new Error(`the server exited (${child.exitCode}):\n${output}`);
-    if (Date.now() - started > 30_000) throw new Error(`the server did not start:\n${output}`);
+  while (!output().includes('"msg":"listening"')) {
+    if (child.exitCode !== null) throw new Error(`the server exited (${child.exitCode}):\n${output()}`);
+    if (Date.now() - started > 30_000) throw new Error(`the server did not start:\n${output()}`);
     await sleep(100);
   }
-  return { port, child, output: () => output, exitCode };
+  return { ...server, port };
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
