@@ -23,6 +23,18 @@ describe('GET|PATCH /users/me/profile', () => {
     expect(rows[0].n).to.equal(1);
   });
 
+  it('answers concurrent first reads and changes with one and the same profile', async () => {
+    const user = await aUser();
+    const answers = await Promise.all([
+      ...Array.from({ length: 4 }, () => supertest(shared.app).get('/users/me/profile').set(auth(user))),
+      supertest(shared.app).patch('/users/me/profile').set(auth(user)).send({ location: 'Lyon' }),
+    ]);
+    expect(answers.map((res) => res.status)).to.deep.equal([200, 200, 200, 200, 200]);
+    expect(new Set(answers.map((res) => res.body.id)).size).to.equal(1);
+    const { rows } = await owner().query(`SELECT count(*)::int AS n, max(location) AS location FROM user_profiles WHERE user_id = $1`, [user.id]);
+    expect(rows[0]).to.deep.equal({ n: 1, location: 'Lyon' });
+  });
+
   it('changes only the fields sent, creating the profile if needed', async () => {
     const user = await aUser();
     const first = await supertest(shared.app).patch('/users/me/profile').set(auth(user))
