@@ -127,13 +127,13 @@ registry.registerPath({
 });
 registry.registerPath({
   method: 'patch', path: '/projects/{id}/members/{userId}', tags, security,
-  summary: 'Change a member\'s role (the project owner stays owner)',
+  summary: 'Change a member\'s role. The project owner steps down only once another member is owner, who then owns the project (the transfer)',
   request: { params: MemberParams, body: jsonBody(UpdateProjectMember) },
   responses: { 200: json(ProjectMember, 'The member'), ...problemResponses },
 });
 registry.registerPath({
   method: 'delete', path: '/projects/{id}/members/{userId}', tags, security,
-  summary: 'Remove a member, or leave (the project owner cannot leave)',
+  summary: 'Remove a member, or leave. The project owner leaves only once another member is owner, who then owns the project',
   request: { params: MemberParams },
   responses: { 204: noContent, ...problemResponses },
 });

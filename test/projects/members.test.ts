@@ -145,11 +145,27 @@ describe('project members', () => {
       expect(await roleIn(project.id, member)).to.equal('viewer');
     });
 
-    it('answers 409 when the project owner would be demoted', async () => {
+    it('answers 409 when the project owner would be demoted with no other owner', async () => {
       const { project, owner: ownerUser } = await aTenant();
       const res = await (await api()).patch(`/projects/${project.id}/members/${ownerUser.id}`).set(auth(ownerUser)).send({ role: 'admin' });
       expectProblem(res, 409);
       expect(await roleIn(project.id, ownerUser)).to.equal('owner');
+    });
+
+    it('transfers the project when its owner makes a member owner, then steps down', async () => {
+      const { project, owner: ownerUser, admin } = await aTenant();
+      const promoted = await (await api()).patch(`/projects/${project.id}/members/${admin.id}`).set(auth(ownerUser)).send({ role: 'owner' });
+      expect(promoted.status).to.equal(200);
+      expect((await (await api()).get(`/projects/${project.id}`).set(auth(ownerUser))).body.ownerId, 'not before stepping down').to.equal(ownerUser.id);
+
+      const steppedDown = await (await api()).patch(`/projects/${project.id}/members/${ownerUser.id}`).set(auth(ownerUser)).send({ role: 'admin' });
+
+      expect(steppedDown.status).to.equal(200);
+      expect((await (await api()).get(`/projects/${project.id}`).set(auth(admin))).body.ownerId).to.equal(admin.id);
+      expect(await roleIn(project.id, ownerUser)).to.equal('admin');
+      // The new owner holds what ownership gives; the former one no longer does.
+      expectProblem(await (await api()).delete(`/projects/${project.id}`).set(auth(ownerUser)), 403);
+      expect((await (await api()).delete(`/projects/${project.id}`).set(auth(admin))).status).to.equal(204);
     });
 
     it('answers 403 to an admin touching the owner and to a member changing roles', async () => {
@@ -195,10 +211,35 @@ describe('project members', () => {
       expect(await roleIn(project.id, viewer)).to.equal(undefined);
     });
 
-    it('answers 409 when the project owner tries to leave', async () => {
+    it('answers 409 when the project owner tries to leave with no other owner', async () => {
       const { project, owner: ownerUser } = await aTenant();
       expectProblem(await (await api()).delete(`/projects/${project.id}/members/${ownerUser.id}`).set(auth(ownerUser)), 409);
       expect(await roleIn(project.id, ownerUser)).to.equal('owner');
+    });
+
+    it('lets the owner leave once another member is owner: the project passes to them', async () => {
+      const { project, owner: ownerUser, member } = await aTenant();
+      expect((await (await api()).patch(`/projects/${project.id}/members/${member.id}`).set(auth(ownerUser)).send({ role: 'owner' })).status).to.equal(200);
+
+      expect((await (await api()).delete(`/projects/${project.id}/members/${ownerUser.id}`).set(auth(ownerUser))).status).to.equal(204);
+
+      expect(await roleIn(project.id, ownerUser)).to.equal(undefined);
+      expect((await (await api()).get(`/projects/${project.id}`).set(auth(member))).body.ownerId).to.equal(member.id);
+    });
+
+    it('keeps an owner when two owners step down at the same moment', async () => {
+      const { project, owner: ownerUser, admin } = await aTenant();
+      expect((await (await api()).patch(`/projects/${project.id}/members/${admin.id}`).set(auth(ownerUser)).send({ role: 'owner' })).status).to.equal(200);
+
+      const answers = await Promise.all([ownerUser, admin].map(async (user) =>
+        (await api()).patch(`/projects/${project.id}/members/${user.id}`).set(auth(user)).send({ role: 'admin' })));
+
+      expect(answers.map((res) => res.status).sort()).to.deep.equal([200, 409]);
+      const { rows } = await owner().query(
+        `SELECT p.owner_id, m.role FROM projects p JOIN project_members m ON m.project_id = p.id AND m.user_id = p.owner_id WHERE p.id = $1`,
+        [project.id]);
+      expect(rows).to.have.length(1);
+      expect(rows[0].role).to.equal('owner');
     });
 
     it('answers 403 to a member removing someone else and to an admin removing the owner', async () => {
