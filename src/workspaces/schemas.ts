@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { json, jsonBody, noContent, page, problemResponses, registry, security } from '../http/openapi';
+import { email } from '../auth/schemas';
 import { cursor, limit } from '../http/pagination';
 import { IdParams, name, uuid } from '../http/validate';
 import { WORKSPACE_ROLES } from './entity';
@@ -35,7 +36,7 @@ export const ListQuery = z.object({ limit, cursor }).strict();
 export const MemberParams = z.object({ id: uuid, userId: uuid }).strict();
 
 export const AddWorkspaceMember = z.object({
-  email: z.email({ message: 'Must be an email address.' }).max(255),
+  email, // lower-cased, as registration stores it and login looks it up
   role: WorkspaceRole.default('member'),
 }).strict().openapi('AddWorkspaceMember');
 

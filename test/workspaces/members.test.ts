@@ -82,6 +82,18 @@ describe('workspace members', () => {
       expect(await roleOf(workspace.id, newcomer)).to.equal('member');
     });
 
+    it('finds the user whatever the case of the email, as login does', async () => {
+      const { workspace, admin } = await aStaffedWorkspace();
+      const newcomer = await aUser();
+      const shouted = newcomer.email.replace(/^[^@]+/, (local) => local.toUpperCase());
+      expect(shouted).to.not.equal(newcomer.email);
+
+      const res = await (await api()).post(`/workspaces/${workspace.id}/members`).set(auth(admin)).send({ email: shouted, role: 'member' });
+
+      expect(res.status).to.equal(201);
+      expect(res.body).to.include({ userId: newcomer.id, email: newcomer.email });
+    });
+
     it('answers the same 404 for an unknown email and for a user who is not active', async () => {
       const { workspace, owner: ownerUser } = await aStaffedWorkspace();
       const suspended = await aUser({ status: 'suspended' });
