@@ -2,7 +2,7 @@ import { isIP } from 'node:net';
 import { Router, type Request, type RequestHandler } from 'express';
 import type { AppDeps } from '../app';
 import { HttpError } from '../errors';
-import { IdParams, parse } from '../http/validate';
+import { IdParams, NoBody, parse } from '../http/validate';
 import { csrfProtection, type Csrf } from './csrf';
 import { authenticateWith, createPassport, invalidCredentials, logIn, type Authenticator } from './passport';
 import { hashPassword, verifyPassword } from './passwords';
@@ -140,6 +140,7 @@ export function authRouter(deps: AppDeps): Router {
   });
 
   router.post('/auth/logout', requireUser, async (req, res) => {
+    parse(NoBody, req.body, 'body');
     const token = currentSessionToken(req);
     if (token) {
       await destroySession(req); // Redis first: the session is over even if the registry write fails

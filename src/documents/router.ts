@@ -4,13 +4,13 @@ import type { AppDeps } from '../app';
 import { requireUser, actorOf, userIdOf } from '../auth/user';
 import { HttpError } from '../errors';
 import { decodeCursor } from '../http/pagination';
-import { IdParams, parse, uuid } from '../http/validate';
+import { IdParams, NoBody, parse, uuid } from '../http/validate';
 import {
   createDocument, deleteDocument, getDocument, getVersion, listDocuments, listVersions, publishDocument,
   restoreVersion, updateDocument, type DocumentRow,
 } from './queries';
 import {
-  CreateDocument, ListDocumentsQuery, NoBody, ListVersionsQuery, UpdateDocument, VersionParams, etagOf, ifMatchVersion,
+  CreateDocument, ListDocumentsQuery, ListVersionsQuery, UpdateDocument, VersionParams, etagOf, ifMatchVersion,
 } from './schemas';
 
 const DocumentCursor = z.tuple([z.iso.datetime(), uuid]);

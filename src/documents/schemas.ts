@@ -40,9 +40,6 @@ export const UpdateDocument = z.object({
   })
   .openapi('UpdateDocument');
 
-/** publish and restore take no body; an empty JSON object is accepted, any field is unknown. */
-export const NoBody = z.object({}).strict().optional();
-
 export const ListDocumentsQuery = z.object({ limit, cursor, status: DocumentStatus.optional() }).strict();
 export const ListVersionsQuery = z.object({ limit, cursor }).strict();
 

@@ -28,6 +28,8 @@ export function fieldErrors(error: z.ZodError, where: string): FieldError[] {
 // Building blocks shared by the resources' schemas.
 export const uuid = z.uuid({ message: 'Must be a UUID.' });
 export const IdParams = z.object({ id: uuid }).strict();
+/** For actions that take no body: none, or an empty JSON object; any field is unknown (400). */
+export const NoBody = z.object({}).strict().optional();
 
 /**
  * Text that PostgreSQL can store as sent: no NUL bytes (they are 22021 there, a 400 here) and

@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import type { AppDeps } from '../app';
 import { requireUser, actorOf } from '../auth/user';
-import { IdParams, parse } from '../http/validate';
+import { IdParams, NoBody, parse } from '../http/validate';
 import {
   addProjectMember, createProject, deleteProject, getProject, listProjectMembers, listProjects,
   removeProjectMember, setProjectArchived, updateProject, updateProjectMember,
@@ -48,12 +48,14 @@ export function projectsRouter({ withTenant }: AppDeps): Router {
 
   router.post('/projects/:id/archive', requireUser, async (req, res) => {
     const { id } = parse(IdParams, req.params, 'path');
+    parse(NoBody, req.body, 'body');
     const project = await withTenant(actorOf(req), (db) => setProjectArchived(db, id, true));
     res.json(project);
   });
 
   router.post('/projects/:id/restore', requireUser, async (req, res) => {
     const { id } = parse(IdParams, req.params, 'path');
+    parse(NoBody, req.body, 'body');
     const project = await withTenant(actorOf(req), (db) => setProjectArchived(db, id, false));
     res.json(project);
   });

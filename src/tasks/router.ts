@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import type { AppDeps } from '../app';
 import { requireUser, actorOf } from '../auth/user';
-import { IdParams, parse } from '../http/validate';
+import { IdParams, NoBody, parse } from '../http/validate';
 import {
   addDependency, completeTask, createTask, deleteTask, getTask, listDependencies, listProjectTasks,
   listSubtasks, removeDependency, updateTask,
@@ -46,6 +46,7 @@ export function tasksRouter({ withTenant }: AppDeps): Router {
 
   router.post('/tasks/:id/complete', requireUser, async (req, res) => {
     const { id } = parse(IdParams, req.params, 'path');
+    parse(NoBody, req.body, 'body');
     res.json(await withTenant(actorOf(req), (db) => completeTask(db, id)));
   });
 

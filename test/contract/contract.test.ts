@@ -4,7 +4,7 @@ import supertest from 'supertest';
 import { startServer } from '../../src/server';
 import { api, startTestApp, testApp, testConfig, type TestApp } from '../support/app';
 import { owner } from '../support/db';
-import { aTenant, aUser, auth } from '../support/factories';
+import { aTask, aTenant, aUser, auth } from '../support/factories';
 import { expectProblem, logInWithCookie, sha256, uniqueEmail, uniqueIp } from '../auth/support';
 
 /**
@@ -79,6 +79,27 @@ describe('contract: hostile JSON bodies', () => {
     expectProblem(res, 400);
     expect(res.body.errors).to.deep.equal([{ path: 'body.metadata.safe.__proto__', message: 'Unknown field.' }]);
     expect(await tasksOf(project.id)).to.equal(before);
+  });
+});
+
+describe('contract: actions that take no body', () => {
+  it('answers 400 naming each unknown field sent to complete, archive, restore and logout, and changes nothing', async () => {
+    const { owner: alice, project } = await aTenant();
+    const task = await aTask(project, alice);
+    const smuggled = { status: 'cancelled', ownerId: alice.id };
+    const actions = [`/tasks/${task.id}/complete`, `/projects/${project.id}/archive`, `/projects/${project.id}/restore`, '/auth/logout'];
+
+    for (const path of actions) {
+      const res = await (await api()).post(path).set(auth(alice)).send(smuggled);
+      expectProblem(res, 400);
+      expect(res.body.errors, path).to.deep.equal([
+        { path: 'body.status', message: 'Unknown field.' }, { path: 'body.ownerId', message: 'Unknown field.' },
+      ]);
+    }
+    const { rows } = await owner().query(
+      `SELECT t.status AS task, p.status AS project FROM tasks t JOIN projects p ON p.id = t.project_id WHERE t.id = $1`, [task.id]);
+    expect(rows[0]).to.deep.equal({ task: 'pending', project: 'active' });
+    expect((await (await api()).post(`/tasks/${task.id}/complete`).set(auth(alice)).send({})).status).to.equal(200);
   });
 });
 
