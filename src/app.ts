@@ -36,6 +36,8 @@ export function buildApp(deps: AppDeps): express.Express {
   const app = express();
   app.set('trust proxy', deps.config.trustProxy);
   app.disable('x-powered-by');
+  // The only ETag is a document's version (SPEC); Express's body-hash ETags also landed on 412/428 problems.
+  app.set('etag', false);
   app.set('query parser', 'simple');
 
   app.use(requestLogging(deps));

@@ -330,6 +330,7 @@ describe('documents', () => {
       const res = await (await api()).patch(`/documents/${document.id}`).set(auth(member)).send({ title: 'Blind write' });
 
       expectProblem(res, 428);
+      expect(res.headers.etag, 'no ETag that is not the version').to.equal(undefined);
       const { rows } = await owner().query(`SELECT title, version FROM documents WHERE id = $1`, [document.id]);
       expect(rows[0]).to.deep.equal({ title: document.title, version: 1 });
     });
@@ -352,7 +353,9 @@ describe('documents', () => {
         (await api()).patch(`/documents/${document.id}`).set(auth(member)).set('If-Match', ifMatch).send(body);
       expect((await patch('"1"', { content: 'v2' })).status).to.equal(200);
 
-      expectProblem(await patch('"1"', { content: 'stale write' }), 412);
+      const stale = await patch('"1"', { content: 'stale write' });
+      expectProblem(stale, 412);
+      expect(stale.headers.etag, 'no ETag that is not the version').to.equal(undefined);
       expectProblem(await patch('"7"', { content: 'future write' }), 412);
       expectProblem(await patch('W/"2"', { content: 'weak write' }), 412);
 
