@@ -1,4 +1,4 @@
-import { Check, Column, Entity, Index, PrimaryGeneratedColumn } from 'typeorm';
+import { Check, Column, Entity, Index, PrimaryGeneratedColumn, Unique } from 'typeorm';
 
 // Mirrors migrations/. Written only by record_audit_event(); the application role may only
 // read it, so no column is ever inserted or updated through TypeORM. No relations: the
@@ -9,13 +9,19 @@ export type AuditOperation = (typeof AUDIT_OPERATIONS)[number];
 
 @Entity({ name: 'audit_events' })
 @Check('chk_audit_operation', `operation IN ('INSERT', 'UPDATE', 'DELETE')`)
-@Index('idx_audit_events_project', ['projectId', 'id'])
-@Index('idx_audit_events_workspace', ['workspaceId', 'id'])
+@Index('idx_audit_events_project', ['projectId', 'seq'])
+@Index('idx_audit_events_workspace', ['workspaceId', 'seq'])
+@Unique('audit_events_id_key', ['id'])
 export class AuditEvent {
-  // bigint: pg returns it as a string, which keeps keyset cursors exact.
+  // The log's order, exact even within a transaction. bigint: pg returns it as a string,
+  // which keeps keyset cursors exact.
   @PrimaryGeneratedColumn('identity', {
-    type: 'bigint', generatedIdentity: 'ALWAYS', primaryKeyConstraintName: 'audit_events_pkey',
+    name: 'seq', type: 'bigint', generatedIdentity: 'ALWAYS', primaryKeyConstraintName: 'audit_events_pkey',
   })
+  seq: string;
+
+  // What the API calls the event, a uuid like every other resource's id.
+  @Column({ type: 'uuid', generated: 'uuid', insert: false, update: false })
   id: string;
 
   @Column({ name: 'workspace_id', type: 'uuid', insert: false, update: false })

@@ -6,7 +6,7 @@ import { ENTITIES } from './schemas';
 
 /**
  * A project's activity, from audit_events (written by triggers; RLS lets whoever can see
- * the project read its events). Keyset by the identity id: newest first.
+ * the project read its events). Keyset by the log's sequence number: newest first.
  */
 export interface ActivityEvent {
   id: string;
@@ -21,10 +21,10 @@ export interface ActivityEvent {
   createdAt: Date;
 }
 
-type EventRow = Omit<ActivityEvent, 'entity'>;
+type EventRow = Omit<ActivityEvent, 'entity'> & { seq: string };
 
-// bigint ids stay strings end to end, so the cursor is exact.
-const eventId = z.tuple([z.string().regex(/^[0-9]{1,19}$/)]);
+// bigint sequence numbers stay strings end to end, so the cursor is exact.
+const eventSeq = z.tuple([z.string().regex(/^[0-9]{1,19}$/)]);
 
 const camel = (column: string) => column.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 
@@ -49,18 +49,18 @@ function present(row: EventRow): ActivityEvent {
 }
 
 export async function listProjectActivity(db: Db, projectId: string, pageSize: number, after?: string): Promise<Page<ActivityEvent>> {
-  const key = decodeCursor(after, eventId);
+  const key = decodeCursor(after, eventSeq);
   const project = await db.query(`SELECT 1 FROM projects WHERE id = $1`, [projectId]);
   if (project.length === 0) throw HttpError.notFound('Project not found.');
   const rows: EventRow[] = await db.query(
-    `SELECT e.id::text AS id, e.actor_id AS "actorId", e.table_name AS "tableName", e.row_id AS "rowId",
+    `SELECT e.seq::text AS seq, e.id, e.actor_id AS "actorId", e.table_name AS "tableName", e.row_id AS "rowId",
             e.operation, e.changed_fields AS "changedFields", e.before, e.after, e.created_at AS "createdAt"
        FROM audit_events e
       WHERE e.project_id = $1
-        AND ($2::bigint IS NULL OR e.id < $2::bigint)
-      ORDER BY e.id DESC
+        AND ($2::bigint IS NULL OR e.seq < $2::bigint)
+      ORDER BY e.seq DESC
       LIMIT $3`,
     [projectId, key?.[0] ?? null, pageSize + 1],
   );
-  return toPage(rows, pageSize, present, (row) => [row.id]);
+  return toPage(rows, pageSize, present, (row) => [row.seq]);
 }

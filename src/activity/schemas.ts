@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { problemResponses, registry, security } from '../http/openapi';
 import { cursor, limit } from '../http/pagination';
 import { IdParams, uuid } from '../http/validate';
+import { AUDIT_OPERATIONS } from './entity';
 
 /** The project's activity feed, read from the audit log; also the OpenAPI source. */
 export const ActivityQuery = z.object({ limit, cursor }).strict();
@@ -18,12 +19,12 @@ export const ENTITIES = {
 } as const;
 
 export const ActivityEvent = z.object({
-  id: z.string().describe('Increasing event number (a string: it is a 64-bit integer).'),
+  id: uuid,
   actorId: uuid.nullable().describe('Who made the change; null when no user was set (a migration or seed).'),
   entity: z.string().describe('What kind of row changed: project, projectMember, task, taskDependency, document, attachment.'),
   tableName: z.string(),
   rowId: uuid,
-  operation: z.enum(['INSERT', 'UPDATE', 'DELETE']),
+  operation: z.enum(AUDIT_OPERATIONS),
   changedFields: z.array(z.string()).describe('For an UPDATE, the fields that changed (camelCase).'),
   before: z.record(z.string(), z.unknown()).nullable().describe('The changed fields before (UPDATE) or the whole row (DELETE).'),
   after: z.record(z.string(), z.unknown()).nullable().describe('The changed fields after (UPDATE) or the whole row (INSERT).'),
