@@ -30,6 +30,9 @@ export function decodeCursor<T extends z.ZodTuple>(value: string | undefined, sh
   throw HttpError.validation([{ path: 'query.cursor', message: 'Not a valid cursor.' }]);
 }
 
+/** A page as JSON text (`{"data": [...], "nextCursor": ...}`), for items PostgreSQL already rendered as JSON. */
+export type PageJson = string;
+
 /** Rows were fetched with limit + 1: the extra one says whether another page exists. */
 export function toPage<Row, T>(rows: Row[], pageSize: number, present: (row: Row) => T, keyOf: (row: Row) => unknown[]): Page<T> {
   const more = rows.length > pageSize;
@@ -38,4 +41,10 @@ export function toPage<Row, T>(rows: Row[], pageSize: number, present: (row: Row
     data: served.map(present),
     nextCursor: more ? encodeCursor(keyOf(served[served.length - 1])) : null,
   };
+}
+
+/** toPage() for rows that carry their item as JSON text: the page is assembled, never re-serialised. */
+export function toPageJson<Row>(rows: Row[], pageSize: number, jsonOf: (row: Row) => string, keyOf: (row: Row) => unknown[]): PageJson {
+  const { data, nextCursor } = toPage(rows, pageSize, jsonOf, keyOf);
+  return `{"data":[${data.join(',')}],"nextCursor":${JSON.stringify(nextCursor)}}`;
 }

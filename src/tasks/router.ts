@@ -17,7 +17,7 @@ export function tasksRouter({ withTenant }: AppDeps): Router {
   router.get('/projects/:id/tasks', async (req, res) => {
     const { id } = parse(IdParams, req.params, 'path');
     const query = parse(ListTasksQuery, req.query, 'query');
-    res.json(await withTenant(actorOf(req), (db) => listProjectTasks(db, id, query)));
+    res.type('json').send(await withTenant(actorOf(req), (db) => listProjectTasks(db, id, query)));
   });
 
   router.post('/projects/:id/tasks', requireUser, async (req, res) => {
@@ -53,7 +53,7 @@ export function tasksRouter({ withTenant }: AppDeps): Router {
   router.get('/tasks/:id/subtasks', async (req, res) => {
     const { id } = parse(IdParams, req.params, 'path');
     const query = parse(ListSubtasksQuery, req.query, 'query');
-    res.json(await withTenant(actorOf(req), (db) => listSubtasks(db, id, query)));
+    res.type('json').send(await withTenant(actorOf(req), (db) => listSubtasks(db, id, query)));
   });
 
   router.get('/tasks/:id/dependencies', async (req, res) => {

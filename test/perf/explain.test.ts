@@ -117,7 +117,7 @@ describe('EXPLAIN of the hot queries (application role, large-dataset shape)', f
     deepCursor = await asUser(member, async (client) => {
       let query = ListTasksQuery.parse({});
       for (let page = 0; page < 55; page += 1) {
-        const { nextCursor } = await listProjectTasks(recordingDb(client, []), bigProject, query);
+        const { nextCursor } = JSON.parse(await listProjectTasks(recordingDb(client, []), bigProject, query)) as { nextCursor: string };
         query = ListTasksQuery.parse({ cursor: nextCursor });
       }
       return query.cursor!;

@@ -114,6 +114,28 @@ describe('tasks: create, read, update, delete', () => {
       expect((await (await api()).get(`/tasks/${internal.task.id}`).set(auth(internal.bystander))).status).to.equal(200);
     });
 
+    it('shows a task in a list exactly as GET /tasks/:id shows it', async () => {
+      const { project, member, admin } = await aTenant();
+      const parent = await aTask(project, member);
+      const created = await (await api()).post(`/projects/${project.id}/tasks`).set(auth(member)).send({
+        title: 'Ünïcode "quoted" \\ back\tslash', description: 'line one\nline two \u0001 ✓ 😀', status: 'done', priority: 'urgent',
+        assigneeId: admin.id, parentTaskId: parent.id, dueDate: inDays(3), estimatedHours: 8, actualHours: 13,
+        tags: ['a', 'ß'], metadata: { nested: { list: [1, 2.5, 'x', null, true], empty: {} }, n: -0.001 },
+      });
+      expect(created.status, JSON.stringify(created.body)).to.equal(201);
+      // Microseconds that a millisecond rendering must truncate, as a JS Date does.
+      await owner().query(`UPDATE tasks SET due_date = '2031-02-03 04:05:06.789999+00', created_at = created_at + interval '0.000999 seconds' WHERE id = $1`, [created.body.id]);
+
+      const one = await (await api()).get(`/tasks/${created.body.id}`).set(auth(member));
+      const list = await (await api()).get(`/projects/${project.id}/tasks`).set(auth(member)).query({ q: 'quoted' });
+
+      expect(list.status).to.equal(200);
+      expect(list.headers['content-type']).to.equal('application/json; charset=utf-8');
+      expect(list.body.data).to.have.length(1);
+      expect(list.body.data[0]).to.deep.equal(one.body);
+      expect(one.body.dueDate).to.equal('2031-02-03T04:05:06.789Z');
+    });
+
     it('answers 404 to a workspace member who is not in the private project', async () => {
       const { task, bystander } = await aTenant();
       expectProblem(await (await api()).get(`/tasks/${task.id}`).set(auth(bystander)), 404);
