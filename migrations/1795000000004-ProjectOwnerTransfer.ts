@@ -4,8 +4,8 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * A project's owner may transfer it (SPEC: "owner: also delete or transfer"). The API has no
  * owner field to write: the owner makes another member `owner`, then steps down or leaves, and
  * the project passes to that co-owner (the one who has been a member longest). Without a
- * co-owner the owner still cannot step down or leave (409). The project row is locked so that
- * two owners stepping down at once cannot leave the project without one.
+ * co-owner the owner still cannot step down or leave (409). The project row is locked before
+ * ownership is read, so two owners stepping down at once cannot leave the project without one.
  */
 export class ProjectOwnerTransfer1795000000004 implements MigrationInterface {
   name = 'ProjectOwnerTransfer1795000000004';
@@ -16,14 +16,17 @@ export class ProjectOwnerTransfer1795000000004 implements MigrationInterface {
       LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public
       AS $$
       DECLARE
+        current_owner uuid;
         successor uuid;
       BEGIN
-        IF TG_OP = 'UPDATE' AND NEW.role = 'owner' THEN
-          RETURN NEW;
+        IF OLD.role <> 'owner' OR (TG_OP = 'UPDATE' AND NEW.role = 'owner') THEN
+          RETURN COALESCE(NEW, OLD);
         END IF;
-        -- Not found: not the project's owner, or the project itself is being deleted.
-        PERFORM 1 FROM projects WHERE id = OLD.project_id AND owner_id = OLD.user_id FOR UPDATE;
-        IF NOT FOUND THEN
+        -- Every owner stepping down locks the project first, then reads who owns it: two owners
+        -- stepping down at once are serialised, and the second sees what the first did.
+        SELECT owner_id INTO current_owner FROM projects WHERE id = OLD.project_id FOR UPDATE;
+        -- Not the project's owner, or the project itself is being deleted.
+        IF current_owner IS DISTINCT FROM OLD.user_id THEN
           RETURN COALESCE(NEW, OLD);
         END IF;
         SELECT user_id INTO successor FROM project_members

@@ -1,6 +1,8 @@
 import { expect } from 'chai';
+import { Client } from 'pg';
 import { api } from '../support/app';
-import { owner } from '../support/db';
+import { owner, waitUntilBlocked } from '../support/db';
+import { testEnv } from '../support/env';
 import { aTenant, aUser, addProjectMember, addWorkspaceMember, auth, type ProjectRole, type TestUser } from '../support/factories';
 import { allPages, count, errorPaths, expectProblem, expectSameNotFound, randomId } from '../support/tenancy-factories';
 
@@ -230,16 +232,29 @@ describe('project members', () => {
     it('keeps an owner when two owners step down at the same moment', async () => {
       const { project, owner: ownerUser, admin } = await aTenant();
       expect((await (await api()).patch(`/projects/${project.id}/members/${admin.id}`).set(auth(ownerUser)).send({ role: 'owner' })).status).to.equal(200);
-
-      const answers = await Promise.all([ownerUser, admin].map(async (user) =>
-        (await api()).patch(`/projects/${project.id}/members/${user.id}`).set(auth(user)).send({ role: 'admin' })));
-
-      expect(answers.map((res) => res.status).sort()).to.deep.equal([200, 409]);
+      const [first, second] = [new Client({ connectionString: testEnv().appDirectUrl }), new Client({ connectionString: testEnv().appDirectUrl })];
+      await Promise.all([first.connect(), second.connect()]);
+      const stepDown = async (client: Client, user: { id: string }) => {
+        await client.query('BEGIN');
+        await client.query(`SELECT set_config('app.current_user_id', $1, true)`, [user.id]);
+        return client.query(`UPDATE project_members SET role = 'admin' WHERE project_id = $1 AND user_id = $2`, [project.id, user.id]);
+      };
+      try {
+        // The owner steps down (the project passes to the co-owner); before that commits, the co-owner steps down too.
+        await stepDown(first, ownerUser);
+        const secondAnswer = stepDown(second, admin).then(() => second.query('COMMIT')).then(() => 'committed', (e: { code?: string }) => e.code);
+        await waitUntilBlocked((second as unknown as { processID: number }).processID);
+        await first.query('COMMIT');
+        expect(await secondAnswer).to.equal('PM409');
+      } finally {
+        await first.end();
+        await second.query('ROLLBACK').catch(() => undefined);
+        await second.end();
+      }
       const { rows } = await owner().query(
         `SELECT p.owner_id, m.role FROM projects p JOIN project_members m ON m.project_id = p.id AND m.user_id = p.owner_id WHERE p.id = $1`,
         [project.id]);
-      expect(rows).to.have.length(1);
-      expect(rows[0].role).to.equal('owner');
+      expect(rows).to.deep.equal([{ owner_id: admin.id, role: 'owner' }]);
     });
 
     it('answers 403 to a member removing someone else and to an admin removing the owner', async () => {

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { Client } from 'pg';
-import { asAppUser } from '../support/db';
+import { asAppUser, waitUntilBlocked } from '../support/db';
 import { testEnv } from '../support/env';
 import { aTask, aTenant } from '../support/factories';
 
@@ -8,22 +8,6 @@ async function link(userId: string, workspaceId: string, from: string, to: strin
   return asAppUser(userId, (db) =>
     db.query('INSERT INTO task_dependencies (workspace_id, task_id, depends_on_task_id) VALUES ($1, $2, $3)', [workspaceId, from, to])
       .then(async () => { await db.query('COMMIT'); return undefined; }, (e) => e.code));
-}
-
-// Another role's wait events are visible to a superuser only: ask through the admin URL.
-async function waitUntilBlocked(pid: number): Promise<void> {
-  const admin = new Client({ connectionString: testEnv().adminUrl });
-  await admin.connect();
-  try {
-    for (let i = 0; i < 500; i += 1) {
-      const { rows } = await admin.query('SELECT wait_event_type FROM pg_stat_activity WHERE pid = $1', [pid]);
-      if (rows[0]?.wait_event_type === 'Lock') return;
-      await new Promise((r) => setTimeout(r, 10));
-    }
-  } finally {
-    await admin.end();
-  }
-  throw new Error('the second transaction never waited for the first: the inserts did not overlap');
 }
 
 describe('task dependency cycle guard', () => {

@@ -36,3 +36,20 @@ export async function asAppUser<T>(userId: string | null, work: (db: PoolClient 
     await client.end();
   }
 }
+
+// Another role's wait events are visible to a superuser only: ask through the admin URL.
+/** Waits until the backend `pid` waits for a lock (another transaction holds it). */
+export async function waitUntilBlocked(pid: number): Promise<void> {
+  const admin = new Client({ connectionString: testEnv().adminUrl });
+  await admin.connect();
+  try {
+    for (let i = 0; i < 500; i += 1) {
+      const { rows } = await admin.query('SELECT wait_event_type FROM pg_stat_activity WHERE pid = $1', [pid]);
+      if (rows[0]?.wait_event_type === 'Lock') return;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  } finally {
+    await admin.end();
+  }
+  throw new Error('the second transaction never waited for the first: the two did not overlap');
+}
