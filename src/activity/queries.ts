@@ -28,9 +28,14 @@ const eventSeq = z.tuple([z.string().regex(/^[0-9]{1,19}$/)]);
 
 const camel = (column: string) => column.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 
+// Where a file lives on the server is for the server: no response shows it.
+const INTERNAL_COLUMNS = new Set(['storage_path']);
+
 /** The audit log records column names; the API speaks camelCase. */
 function camelKeys(row: Record<string, unknown> | null): Record<string, unknown> | null {
-  return row && Object.fromEntries(Object.entries(row).map(([key, value]) => [camel(key), value]));
+  return row && Object.fromEntries(Object.entries(row)
+    .filter(([key]) => !INTERNAL_COLUMNS.has(key))
+    .map(([key, value]) => [camel(key), value]));
 }
 
 function present(row: EventRow): ActivityEvent {
@@ -41,7 +46,7 @@ function present(row: EventRow): ActivityEvent {
     tableName: row.tableName,
     rowId: row.rowId,
     operation: row.operation,
-    changedFields: row.changedFields.map(camel),
+    changedFields: row.changedFields.filter((field) => !INTERNAL_COLUMNS.has(field)).map(camel),
     before: camelKeys(row.before),
     after: camelKeys(row.after),
     createdAt: row.createdAt,

@@ -106,6 +106,21 @@ describe('project activity', () => {
     expect(JSON.stringify(res.body)).not.to.include('Theirs renamed');
   });
 
+  it('shows an outsider a public project\'s activity without its membership events, which its members see', async () => {
+    const { project, owner: ownerUser, bystander } = await aTenant({ visibility: 'public' });
+    const outsider = await aUser();
+    await (await api()).post(`/projects/${project.id}/members`).set(auth(ownerUser)).send({ userId: bystander.id, role: 'viewer' });
+    await (await api()).patch(`/projects/${project.id}`).set(auth(ownerUser)).send({ name: 'Renamed in public' });
+
+    const theirs = await (await api()).get(`/projects/${project.id}/activity`).set(auth(outsider)).query({ limit: 200 });
+    const ours = await (await api()).get(`/projects/${project.id}/activity`).set(auth(ownerUser)).query({ limit: 200 });
+
+    const entities = (res: { body: { data: Event[] } }) => new Set(res.body.data.map((e) => e.entity));
+    expect(theirs.status).to.equal(200);
+    expect(entities(theirs)).to.include('project').and.not.include('projectMember');
+    expect(entities(ours)).to.include('projectMember');
+  });
+
   it('answers 401 without authentication', async () => {
     const { project } = await aTenant({ visibility: 'public' });
     expectProblem(await (await api()).get(`/projects/${project.id}/activity`), 401);

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { api } from '../support/app';
 import { owner } from '../support/db';
 import {
-  aProject, aTenant, aUser, aWorkspace, addWorkspaceMember, auth, type TestUser, type WorkspaceRole,
+  aProject, aTenant, aUser, aWorkspace, addProjectMember, addWorkspaceMember, auth, type TestUser, type WorkspaceRole,
 } from '../support/factories';
 import { allPages, count, errorPaths, expectProblem, expectSameNotFound, randomId } from '../support/tenancy-factories';
 
@@ -288,16 +288,54 @@ describe('workspace members', () => {
       expect(await count(`SELECT 1 FROM workspace_members WHERE workspace_id = $1 AND role = 'owner'`, [workspace.id])).to.equal(1);
     });
 
-    it('answers 409 when the member still owns a project, and removes nothing', async () => {
+    it('removes a member who owns a project: the project passes to the workspace owner', async () => {
       const { workspace, owner: ownerUser, member } = await aStaffedWorkspace();
-      const project = await aProject(workspace.id, member);
+      const project = await aProject(workspace.id, member, { visibility: 'private' });
+      expectProblem(await (await api()).get(`/projects/${project.id}`).set(auth(ownerUser)), 404);
 
       const res = await (await api()).delete(`/workspaces/${workspace.id}/members/${member.id}`).set(auth(ownerUser));
 
-      expectProblem(res, 409);
-      expect(JSON.stringify(res.body)).not.to.match(/fk_|constraint|project_members|SELECT/i);
-      expect(await roleOf(workspace.id, member)).to.equal('member');
-      expect(await count(`SELECT 1 FROM project_members WHERE project_id = $1 AND user_id = $2`, [project.id, member.id])).to.equal(1);
+      expect(res.status).to.equal(204);
+      expect(await roleOf(workspace.id, member)).to.equal(undefined);
+      const inherited = await (await api()).get(`/projects/${project.id}`).set(auth(ownerUser));
+      expect(inherited.status).to.equal(200);
+      expect(inherited.body.ownerId).to.equal(ownerUser.id);
+      expectProblem(await (await api()).get(`/projects/${project.id}`).set(auth(member)), 404);
+    });
+
+    it('hands a departing owner\'s project to its co-owner first, and lets the member leave', async () => {
+      const { workspace, admin, member } = await aStaffedWorkspace();
+      const project = await aProject(workspace.id, member, { visibility: 'private' });
+      await addProjectMember(project, admin, 'owner');
+
+      const left = await (await api()).delete(`/workspaces/${workspace.id}/members/${member.id}`).set(auth(member));
+
+      expect(left.status).to.equal(204);
+      const { rows } = await owner().query(
+        `SELECT p.owner_id, m.role FROM projects p JOIN project_members m ON m.project_id = p.id AND m.user_id = p.owner_id WHERE p.id = $1`,
+        [project.id]);
+      expect(rows).to.deep.equal([{ owner_id: admin.id, role: 'owner' }]);
+    });
+
+    it('stops the workspace\'s creator from reading it once they are removed', async () => {
+      const { workspace, owner: creator, admin } = await aStaffedWorkspace();
+      await owner().query(`UPDATE workspace_members SET role = 'owner' WHERE workspace_id = $1 AND user_id = $2`, [workspace.id, admin.id]);
+
+      expect((await (await api()).delete(`/workspaces/${workspace.id}/members/${creator.id}`).set(auth(admin))).status).to.equal(204);
+
+      expectProblem(await (await api()).get(`/workspaces/${workspace.id}`).set(auth(creator)), 404);
+      expectProblem(await (await api()).get(`/workspaces/${workspace.id}/members`).set(auth(creator)), 404);
+      expect((await (await api()).get(`/workspaces/${workspace.id}`).set(auth(admin))).body.ownerId).to.equal(admin.id);
+    });
+
+    it('moves the workspace to another owner when its owner steps down', async () => {
+      const { workspace, owner: creator, admin } = await aStaffedWorkspace();
+      await owner().query(`UPDATE workspace_members SET role = 'owner' WHERE workspace_id = $1 AND user_id = $2`, [workspace.id, admin.id]);
+
+      const res = await (await api()).patch(`/workspaces/${workspace.id}/members/${creator.id}`).set(auth(creator)).send({ role: 'member' });
+
+      expect(res.status).to.equal(200);
+      expect((await (await api()).get(`/workspaces/${workspace.id}`).set(auth(creator))).body).to.include({ ownerId: admin.id, role: 'member' });
     });
 
     it('takes access away at the very next request', async () => {
