@@ -28,8 +28,9 @@ export class HttpError extends Error {
   static validation(errors: FieldError[]) {
     return new HttpError(400, 'Validation Failed', 'The request is not valid.', errors);
   }
+  /** Every 401 names a scheme (RFC 9110): a bearer token is the one a client can always use. */
   static unauthorized(detail = 'Authentication is required.') {
-    return new HttpError(401, 'Unauthorized', detail);
+    return new HttpError(401, 'Unauthorized', detail, undefined, { 'WWW-Authenticate': 'Bearer' });
   }
   /** A bearer token that is unknown, expired or revoked: never a fall-back to the cookie. */
   static invalidBearer() {

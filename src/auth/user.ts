@@ -27,7 +27,7 @@ declare global {
 
 // RFC 9110: a 401 names the scheme that would authenticate the request.
 export const requireUser: RequestHandler = (req, _res, next) => {
-  next(req.user ? undefined : new HttpError(401, 'Unauthorized', 'Authentication is required.', undefined, { 'WWW-Authenticate': 'Bearer' }));
+  next(req.user ? undefined : HttpError.unauthorized());
 };
 
 /** The user id: null is anonymous (public projects only). */

@@ -108,6 +108,8 @@ describe('POST /auth/login and POST /auth/logout', () => {
       expectProblem(wrong, 401);
       expect(wrong.body).to.deep.equal(unknown.body);
       expect(setCookieHeader(wrong, 'sid')).to.equal(undefined);
+      // RFC 9110: a 401 names a scheme; the same one either way.
+      expect([wrong.headers['www-authenticate'], unknown.headers['www-authenticate']]).to.deep.equal(['Bearer', 'Bearer']);
     });
 
     for (const status of ['suspended', 'deleted', 'inactive']) {
