@@ -132,7 +132,9 @@ export function opsRouter(deps: AppDeps): Router {
   router.get('/docs', relaxedCsp, (_req, res) => {
     res.type('html').send(docsPage);
   });
-  router.use('/docs', relaxedCsp, swaggerUi.serveFiles(undefined, docsOptions));
+  // swagger-ui-express answers any .../package.json with a plain-text 404: leave it to ours (problem+json).
+  const notItsPackageJson: RequestHandler = (req, _res, next) => next(req.path.endsWith('/package.json') ? 'router' : undefined);
+  router.use('/docs', notItsPackageJson, relaxedCsp, swaggerUi.serveFiles(undefined, docsOptions));
 
   return router;
 }

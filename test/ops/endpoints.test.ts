@@ -55,6 +55,11 @@ describe('operations endpoints', () => {
     }
     const init = await agent.get('/docs/swagger-ui-init.js');
     expect(init.text).to.contain('"url": "/openapi.json"');
+    for (const missing of ['/docs/package.json', '/docs/a/b/package.json', '/docs/no-such-asset.js']) {
+      const res = await agent.get(missing);
+      expect(res.status, missing).to.equal(404);
+      expect(res.headers['content-type'], missing).to.match(/^application\/problem\+json/);
+    }
   });
 
   it('GET /metrics exposes request durations by route pattern and status, pool usage and Redis status', async () => {
