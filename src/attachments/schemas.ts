@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { problemResponses, registry, security } from '../http/openapi';
+import { problemResponses, registry, security, securityOrAnonymous } from '../http/openapi';
 import { IdParams, uuid } from '../http/validate';
 
 /** Request and response shapes of attachments; also the OpenAPI source. */
@@ -42,18 +42,18 @@ for (const [entityType, parent] of [['task', 'tasks'], ['document', 'documents']
   });
 }
 registry.registerPath({
-  method: 'get', path: '/attachments/{id}', tags, security, summary: 'An attachment\'s metadata',
+  method: 'get', path: '/attachments/{id}', tags, security: securityOrAnonymous, summary: 'An attachment\'s metadata',
   request: { params: IdParams },
   responses: { 200: { description: 'The attachment', content: { 'application/json': { schema: Attachment } } }, ...problemResponses },
 });
 registry.registerPath({
-  method: 'get', path: '/attachments/{id}/content', tags, security,
+  method: 'get', path: '/attachments/{id}/content', tags, security: securityOrAnonymous,
   summary: 'Download the file (always as an attachment, never rendered inline)',
   request: { params: IdParams },
   responses: {
     200: {
       description: 'The file, with its MIME type, length and a safe Content-Disposition',
-      content: { 'application/octet-stream': { schema: z.string().openapi({ type: 'string', format: 'binary' }) } },
+      content: { '*/*': { schema: z.string().openapi({ type: 'string', format: 'binary' }) } },
     },
     ...problemResponses,
   },

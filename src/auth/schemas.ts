@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { csrfHeader, json, jsonBody, noContent, page, problemResponses, registry, security } from '../http/openapi';
+import { json, jsonBody, noContent, page, problemResponses, registry, security } from '../http/openapi';
 import { cursor, limit } from '../http/pagination';
 import { IdParams, name, uuid } from '../http/validate';
 import { USER_STATUSES } from '../users/entity';
@@ -95,7 +95,6 @@ registry.registerPath({
 });
 registry.registerPath({
   method: 'post', path: '/auth/logout', tags, security, summary: 'End this session',
-  request: { headers: csrfHeader },
   responses: { 204: noContent, ...problemResponses },
 });
 registry.registerPath({
@@ -108,7 +107,7 @@ registry.registerPath({
 });
 registry.registerPath({
   method: 'post', path: '/auth/password', tags, security, summary: 'Change my password; ends my other sessions',
-  request: { body: jsonBody(ChangePassword), headers: csrfHeader },
+  request: { body: jsonBody(ChangePassword) },
   responses: { 204: noContent, ...problemResponses },
 });
 registry.registerPath({
@@ -118,12 +117,12 @@ registry.registerPath({
 });
 registry.registerPath({
   method: 'delete', path: '/auth/sessions/{id}', tags, security, summary: 'End one of my sessions at once',
-  request: { params: IdParams, headers: csrfHeader },
+  request: { params: IdParams },
   responses: { 204: noContent, ...problemResponses },
 });
 registry.registerPath({
   method: 'post', path: '/auth/tokens', tags, security, summary: 'Create an API token (shown once)',
-  request: { body: jsonBody(CreateApiToken), headers: csrfHeader },
+  request: { body: jsonBody(CreateApiToken) },
   responses: { 201: json(NewApiToken, 'The token, shown this once'), ...problemResponses },
 });
 registry.registerPath({
@@ -133,6 +132,6 @@ registry.registerPath({
 });
 registry.registerPath({
   method: 'delete', path: '/auth/tokens/{id}', tags, security, summary: 'Revoke an API token at once',
-  request: { params: IdParams, headers: csrfHeader },
+  request: { params: IdParams },
   responses: { 204: noContent, ...problemResponses },
 });

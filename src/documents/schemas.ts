@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { HttpError } from '../errors';
-import { json, jsonBody, page, problemResponses, registry, security } from '../http/openapi';
+import { json, jsonBody, page, problemResponses, registry, security, securityOrAnonymous } from '../http/openapi';
 import { cursor, limit } from '../http/pagination';
 import { IdParams, name, text, uuid } from '../http/validate';
 import { DOCUMENT_STATUSES } from './entity';
@@ -110,7 +110,7 @@ const ifMatchOptional = z.object({ 'if-match': etagHeader.optional().describe('I
 const tagsOf = ['Documents'];
 
 registry.registerPath({
-  method: 'get', path: '/projects/{id}/documents', tags: tagsOf, security,
+  method: 'get', path: '/projects/{id}/documents', tags: tagsOf, security: securityOrAnonymous,
   summary: 'The documents of a project, newest first (anonymous for public projects)',
   request: { params: IdParams, query: ListDocumentsQuery },
   responses: { 200: json(page(Document, 'DocumentPage'), 'A page of documents'), ...problemResponses },
@@ -122,7 +122,7 @@ registry.registerPath({
   responses: { 201: withEtag(Document, 'The new document'), ...problemResponses },
 });
 registry.registerPath({
-  method: 'get', path: '/documents/{id}', tags: tagsOf, security, summary: 'A document, with its version as ETag',
+  method: 'get', path: '/documents/{id}', tags: tagsOf, security: securityOrAnonymous, summary: 'A document, with its version as ETag',
   request: { params: IdParams },
   responses: { 200: withEtag(Document, 'The document'), ...problemResponses },
 });
@@ -148,12 +148,12 @@ registry.registerPath({
   responses: { 200: withEtag(Document, 'The published document'), ...problemResponses },
 });
 registry.registerPath({
-  method: 'get', path: '/documents/{id}/versions', tags: tagsOf, security, summary: 'The versions of a document, newest first',
+  method: 'get', path: '/documents/{id}/versions', tags: tagsOf, security: securityOrAnonymous, summary: 'The versions of a document, newest first',
   request: { params: IdParams, query: ListVersionsQuery },
   responses: { 200: json(page(DocumentVersionSummary, 'DocumentVersionPage'), 'A page of versions (without content)'), ...problemResponses },
 });
 registry.registerPath({
-  method: 'get', path: '/documents/{id}/versions/{number}', tags: tagsOf, security, summary: 'One version, with its content',
+  method: 'get', path: '/documents/{id}/versions/{number}', tags: tagsOf, security: securityOrAnonymous, summary: 'One version, with its content',
   request: { params: VersionParams },
   responses: { 200: json(DocumentVersion, 'The version'), ...problemResponses },
 });

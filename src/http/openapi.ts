@@ -41,6 +41,8 @@ export const problemResponses = {
 };
 
 export const security: Array<Record<string, string[]>> = [{ session: [] }, { bearer: [] }];
+/** Reads that also answer anonymous requests, for public projects. */
+export const securityOrAnonymous: Array<Record<string, string[]>> = [...security, {}];
 
 // Small builders for registerPath, shared by every resource's schemas.ts.
 /** A keyset page of `item`: `{ data, nextCursor }`, named `title` in the document. */
@@ -52,18 +54,39 @@ export const json = <T extends z.ZodType>(schema: T, description: string) => ({
 });
 export const jsonBody = <T extends z.ZodType>(schema: T) => ({ content: { 'application/json': { schema } } });
 export const noContent = { description: 'Done; no body.' };
-/** The header every cookie-authenticated unsafe request carries. */
-export const csrfHeader = z.object({ 'x-csrf-token': z.string().optional().describe('Required with a session cookie (GET /auth/csrf).') });
+interface Operation {
+  security?: Array<Record<string, string[]>>;
+  parameters?: Array<{ in: string; name: string }>;
+}
+const CSRF_HEADER = {
+  in: 'header', name: 'x-csrf-token', required: false, schema: { type: 'string' },
+  description: 'Required with a session cookie (GET /auth/csrf gives it); not with a bearer token.',
+};
+
+/** Every unsafe operation a session may call takes the CSRF header, as the app enforces it. */
+function declareCsrfHeaders(paths: Record<string, Record<string, Operation>>): void {
+  for (const operations of Object.values(paths)) {
+    for (const [method, operation] of Object.entries(operations)) {
+      if (!['post', 'put', 'patch', 'delete'].includes(method)) continue;
+      if (!operation.security?.some((scheme) => 'session' in scheme)) continue;
+      operation.parameters = [...(operation.parameters ?? []), CSRF_HEADER];
+    }
+  }
+}
 
 let document: object | undefined;
 export function openApiDocument(): object {
-  document ??= new OpenApiGeneratorV31(registry.definitions).generateDocument({
-    openapi: '3.1.0',
-    info: {
-      title: 'Multi-tenant project management API',
-      version: '1.0.0',
-      description: 'Workspaces, projects, tasks, documents and files; tenant isolation by PostgreSQL row-level security.',
-    },
-  });
+  if (!document) {
+    const generated = new OpenApiGeneratorV31(registry.definitions).generateDocument({
+      openapi: '3.1.0',
+      info: {
+        title: 'Multi-tenant project management API',
+        version: '1.0.0',
+        description: 'Workspaces, projects, tasks, documents and files; tenant isolation by PostgreSQL row-level security.',
+      },
+    });
+    declareCsrfHeaders(generated.paths as Record<string, Record<string, Operation>>);
+    document = generated;
+  }
   return document;
 }

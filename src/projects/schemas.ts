@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { json, jsonBody, noContent, page, problemResponses, registry, security } from '../http/openapi';
+import { json, jsonBody, noContent, page, problemResponses, registry, security, securityOrAnonymous } from '../http/openapi';
 import { cursor, limit } from '../http/pagination';
 import { IdParams, name, text, uuid } from '../http/validate';
 import { PROJECT_ROLES, PROJECT_STATUSES, PROJECT_VISIBILITIES } from './entity';
@@ -91,7 +91,7 @@ registry.registerPath({
   responses: { 201: json(Project, 'The new project'), ...problemResponses },
 });
 registry.registerPath({
-  method: 'get', path: '/projects/{id}', tags, security: [...security, {}],
+  method: 'get', path: '/projects/{id}', tags, security: securityOrAnonymous,
   summary: 'A project (public projects need no authentication)',
   request: { params: IdParams },
   responses: { 200: json(Project, 'The project'), ...problemResponses },

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { json, jsonBody, noContent, page, problemResponses, registry, security } from '../http/openapi';
+import { json, jsonBody, noContent, page, problemResponses, registry, security, securityOrAnonymous } from '../http/openapi';
 import { cursor, limit } from '../http/pagination';
 import { IdParams, name, text, uuid } from '../http/validate';
 import { DEPENDENCY_TYPES, TASK_PRIORITIES, TASK_STATUSES } from './entity';
@@ -125,7 +125,7 @@ const openTags = ['Tasks'];
 const TaskPage = page(Task, 'TaskPage');
 
 registry.registerPath({
-  method: 'get', path: '/projects/{id}/tasks', tags: openTags, security,
+  method: 'get', path: '/projects/{id}/tasks', tags: openTags, security: securityOrAnonymous,
   summary: 'The tasks of a project I can see (anonymous for a public project), filtered and sorted',
   request: { params: IdParams, query: ListTasksQuery },
   responses: { 200: json(TaskPage, 'A page of tasks'), ...problemResponses },
@@ -137,7 +137,7 @@ registry.registerPath({
   responses: { 201: json(Task, 'The new task'), ...problemResponses },
 });
 registry.registerPath({
-  method: 'get', path: '/tasks/{id}', tags: openTags, security, summary: 'A task',
+  method: 'get', path: '/tasks/{id}', tags: openTags, security: securityOrAnonymous, summary: 'A task',
   request: { params: IdParams },
   responses: { 200: json(Task, 'The task'), ...problemResponses },
 });
@@ -160,12 +160,12 @@ registry.registerPath({
   responses: { 200: json(Task, 'The completed task'), ...problemResponses },
 });
 registry.registerPath({
-  method: 'get', path: '/tasks/{id}/subtasks', tags: openTags, security, summary: 'The subtasks of a task',
+  method: 'get', path: '/tasks/{id}/subtasks', tags: openTags, security: securityOrAnonymous, summary: 'The subtasks of a task',
   request: { params: IdParams, query: ListSubtasksQuery },
   responses: { 200: json(TaskPage, 'A page of subtasks'), ...problemResponses },
 });
 registry.registerPath({
-  method: 'get', path: '/tasks/{id}/dependencies', tags: openTags, security, summary: 'The tasks this task depends on',
+  method: 'get', path: '/tasks/{id}/dependencies', tags: openTags, security: securityOrAnonymous, summary: 'The tasks this task depends on',
   request: { params: IdParams, query: ListQuery },
   responses: { 200: json(page(Dependency, 'TaskDependencyPage'), 'A page of dependencies'), ...problemResponses },
 });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { csrfHeader, json, jsonBody, problemResponses, registry, security } from '../http/openapi';
+import { json, jsonBody, problemResponses, registry, security } from '../http/openapi';
 import { text, uuid } from '../http/validate';
 
 /** /users/me/profile: request and response shapes; also the OpenAPI source. */
@@ -38,7 +38,6 @@ registry.registerPath({
   summary: 'Change my profile; socialLinks and preferences are replaced whole',
   request: {
     body: jsonBody(UpdateProfile),
-    headers: csrfHeader,
   },
   responses: { 200: json(Profile, 'My profile'), ...problemResponses },
 });

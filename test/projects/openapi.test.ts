@@ -31,3 +31,29 @@ describe('the OpenAPI document for workspaces, projects and activity', () => {
     expect(res.body.components.schemas.Workspace.properties).to.include.keys('id', 'slug', 'ownerId', 'role');
   });
 });
+
+describe('the OpenAPI document: who may call what', () => {
+  type Operation = { security?: Array<Record<string, string[]>>; parameters?: Array<{ in: string; name: string }> };
+  const operations = async () => {
+    const { body } = await (await api()).get('/openapi.json');
+    return Object.entries(body.paths as Record<string, Record<string, Operation>>)
+      .flatMap(([path, methods]) => Object.entries(methods).map(([method, operation]) => ({ route: `${method.toUpperCase()} ${path}`, method, operation })));
+  };
+
+  it('declares the CSRF header on every unsafe operation a session may call', async () => {
+    const unsafe = (await operations()).filter(({ method, operation }) =>
+      method !== 'get' && operation.security?.some((scheme) => 'session' in scheme));
+    expect(unsafe.length).to.be.greaterThan(30);
+    const without = unsafe.filter(({ operation }) => !operation.parameters?.some((p) => p.in === 'header' && p.name === 'x-csrf-token'));
+    expect(without.map(({ route }) => route)).to.deep.equal([]);
+  });
+
+  it('declares anonymous access exactly on the reads a public project opens to everyone', async () => {
+    const anonymous = (await operations()).filter(({ operation }) => operation.security?.some((scheme) => Object.keys(scheme).length === 0));
+    expect(anonymous.map(({ route }) => route)).to.have.members([
+      'GET /projects/{id}', 'GET /projects/{id}/tasks', 'GET /tasks/{id}', 'GET /tasks/{id}/subtasks', 'GET /tasks/{id}/dependencies',
+      'GET /projects/{id}/documents', 'GET /documents/{id}', 'GET /documents/{id}/versions', 'GET /documents/{id}/versions/{number}',
+      'GET /attachments/{id}', 'GET /attachments/{id}/content',
+    ]);
+  });
+});
