@@ -60,7 +60,7 @@ const iso = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-
 /**
  * TASK_COLUMNS as the JSON the API answers, rendered by PostgreSQL for the task lists:
  * parsing 50 rows of dates, arrays and jsonb in Node and serialising them again cost the app
- * five times the CPU of passing this text through (docs/performance.md).
+ * five times the CPU of passing this text through (decision 0006).
  */
 const TASK_JSON = `json_build_object(
   'id', t.id, 'workspaceId', t.workspace_id, 'projectId', t.project_id, 'parentTaskId', t.parent_task_id,
