@@ -220,7 +220,7 @@ export class CreateFunctionsAndTriggers1795000000002 implements MigrationInterfa
         END IF;
         IF NOT EXISTS (SELECT 1 FROM workspace_members
                         WHERE workspace_id = OLD.workspace_id AND role = 'owner' AND id <> OLD.id) THEN
-          RAISE EXCEPTION 'A workspace must keep at least one owner.' USING ERRCODE = 'PM409';
+          RAISE EXCEPTION 'A workspace must keep at least one owner: make another member owner first, or delete the workspace.' USING ERRCODE = 'PM409';
         END IF;
         RETURN COALESCE(NEW, OLD);
       END $$`);

@@ -60,7 +60,7 @@ export class OwnershipFollowsMembership1795000000006 implements MigrationInterfa
                 WHERE workspace_id = OLD.workspace_id AND role = 'owner' AND id <> OLD.id
                 ORDER BY joined_at, id LIMIT 1));
             IF heir IS NULL THEN
-              RAISE EXCEPTION 'A workspace must keep at least one owner.' USING ERRCODE = 'PM409';
+              RAISE EXCEPTION 'A workspace must keep at least one owner: make another member owner first, or delete the workspace.' USING ERRCODE = 'PM409';
             END IF;
             INSERT INTO project_members (workspace_id, project_id, user_id, role)
             VALUES (OLD.workspace_id, owned.id, heir, 'owner')

@@ -82,11 +82,27 @@ interface DatabaseError {
   code?: string;
   message?: string;
   routine?: string;
+  constraint?: string;
 }
+
+/**
+ * What a duplicate means to the client, by the unique constraint it broke. Each says what to
+ * do and names nobody: the other row may be another tenant's (a slug) or another person's.
+ */
+const DUPLICATES: Record<string, string> = {
+  users_email_key: 'That email or username is already registered.',
+  users_username_key: 'That email or username is already registered.',
+  workspaces_slug_key: 'That slug is already taken.',
+  workspace_members_workspace_user_key:
+    'That user is already a member of the workspace; PATCH /workspaces/{id}/members/{userId} changes their role.',
+  project_members_project_user_key:
+    'That user is already a member of the project; PATCH /projects/{id}/members/{userId} changes their role.',
+  task_dependencies_task_depends_on_key: 'This task already depends on that task.',
+};
 
 /** The one map from PostgreSQL error codes to HTTP answers. */
 export function fromDatabaseError(error: unknown): HttpError | undefined {
-  const { code, message = '' } = (error ?? {}) as DatabaseError;
+  const { code, message = '', constraint } = (error ?? {}) as DatabaseError;
   if (typeof code !== 'string') return undefined;
   switch (code) {
     case '22P02': // invalid text representation: a bad uuid, enum value or number
@@ -113,7 +129,7 @@ export function fromDatabaseError(error: unknown): HttpError | undefined {
         ? HttpError.conflict('This is still referenced by other data.')
         : HttpError.badRequest('The request refers to something that does not exist.');
     case '23505':
-      return HttpError.conflict('This conflicts with an existing resource.');
+      return HttpError.conflict(DUPLICATES[constraint ?? ''] ?? 'This conflicts with an existing resource.');
     case '40001':
     case '40P01':
       return HttpError.conflict('The request conflicted with a concurrent change; retry it.');

@@ -127,13 +127,13 @@ registry.registerPath({
 });
 registry.registerPath({
   method: 'patch', path: '/projects/{id}/members/{userId}', tags, security,
-  summary: 'Change a member\'s role. The project owner steps down only once another member is owner, who then owns the project (the transfer)',
+  summary: 'Change a member\'s role. Owners are equals; when the project\'s owner steps down, it passes to the longest-standing other owner (the transfer); without one, 409',
   request: { params: MemberParams, body: jsonBody(UpdateProjectMember) },
   responses: { 200: json(ProjectMember, 'The member'), ...problemResponses },
 });
 registry.registerPath({
   method: 'delete', path: '/projects/{id}/members/{userId}', tags, security,
-  summary: 'Remove a member, or leave. The project owner leaves only once another member is owner, who then owns the project',
+  summary: 'Remove a member, or leave. When the project\'s owner goes, it passes to the longest-standing other owner; without one, 409',
   request: { params: MemberParams },
   responses: { 204: noContent, ...problemResponses },
 });

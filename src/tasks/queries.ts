@@ -394,23 +394,19 @@ export async function addDependency(db: Db, taskId: string, body: z.output<typeo
   // Another tenant's task, a hidden one and a random id all answer this same 404.
   if (!task.dependsOnVisible) throw HttpError.notFound('The task to depend on was not found.');
 
-  // The cycle trigger (PM409 -> 409) serialises per workspace; RLS WITH CHECK refuses viewers (403).
-  try {
-    const [dependency]: Dependency[] = await db.query(
-      `WITH added AS (
-         INSERT INTO task_dependencies (workspace_id, task_id, depends_on_task_id, dependency_type)
-         VALUES ($1, $2, $3, coalesce($4::dependency_type, 'blocks'))
-         RETURNING *)
-       SELECT ${DEPENDENCY_COLUMNS}
-         FROM added d
-         LEFT JOIN tasks dt ON dt.id = d.depends_on_task_id`,
-      [task.workspaceId, taskId, body.dependsOnTaskId, body.dependencyType ?? null],
-    );
-    return dependency;
-  } catch (error) {
-    if ((error as { code?: string }).code === '23505') throw HttpError.conflict('This task already depends on that task.');
-    throw error;
-  }
+  // The cycle trigger (PM409 -> 409) serialises per workspace; RLS WITH CHECK refuses viewers
+  // (403); a dependency that exists already is a 409 (src/errors.ts).
+  const [dependency]: Dependency[] = await db.query(
+    `WITH added AS (
+       INSERT INTO task_dependencies (workspace_id, task_id, depends_on_task_id, dependency_type)
+       VALUES ($1, $2, $3, coalesce($4::dependency_type, 'blocks'))
+       RETURNING *)
+     SELECT ${DEPENDENCY_COLUMNS}
+       FROM added d
+       LEFT JOIN tasks dt ON dt.id = d.depends_on_task_id`,
+    [task.workspaceId, taskId, body.dependsOnTaskId, body.dependencyType ?? null],
+  );
+  return dependency;
 }
 
 export async function removeDependency(db: Db, taskId: string, dependsOnTaskId: string): Promise<void> {

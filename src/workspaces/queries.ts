@@ -43,16 +43,6 @@ const timeAndId = z.tuple([z.iso.datetime(), z.uuid()]);
 
 const notFound = () => HttpError.notFound('Workspace not found.');
 
-/** A duplicate slug may be another tenant's: the answer names nobody. */
-async function slugMayClash<T>(work: Promise<T>): Promise<T> {
-  try {
-    return await work;
-  } catch (error) {
-    if ((error as { code?: string }).code === '23505') throw HttpError.conflict('That slug is already taken.');
-    throw error;
-  }
-}
-
 export async function listMyWorkspaces(db: Db, pageSize: number, after?: string): Promise<Page<Workspace>> {
   const key = decodeCursor(after, timeAndId);
   const rows: Array<Workspace & { createdKey: string }> = await db.query(
@@ -68,13 +58,14 @@ export async function listMyWorkspaces(db: Db, pageSize: number, after?: string)
 }
 
 export async function createWorkspace(db: Db, body: z.output<typeof CreateWorkspace>): Promise<Workspace> {
-  // The insert trigger makes the creator an owner member in the same transaction.
-  const [workspace]: Workspace[] = await slugMayClash(db.query(
+  // The insert trigger makes the creator an owner member in the same transaction. A taken slug,
+  // maybe another tenant's, is a 409 that names nobody (src/errors.ts).
+  const [workspace]: Workspace[] = await db.query(
     `INSERT INTO workspaces AS w (name, slug, owner_id, settings)
      VALUES ($1, $2, app_current_user_id(), $3::jsonb)
      RETURNING ${COLUMNS}`,
     [body.name, body.slug, JSON.stringify(body.settings ?? {})],
-  ));
+  );
   return { ...workspace, role: 'owner' };
 }
 
@@ -97,7 +88,7 @@ async function refusedOrMissing(db: Db, id: string): Promise<HttpError> {
 }
 
 export async function updateWorkspace(db: Db, id: string, body: z.output<typeof UpdateWorkspace>): Promise<Workspace> {
-  const changed: Array<{ id: string }> = await slugMayClash(rows(db,
+  const changed: Array<{ id: string }> = await rows(db,
     `UPDATE workspaces
        SET name = COALESCE($2, name),
            slug = COALESCE($3, slug),
@@ -105,7 +96,7 @@ export async function updateWorkspace(db: Db, id: string, body: z.output<typeof 
      WHERE id = $1
      RETURNING id`,
     [id, body.name ?? null, body.slug ?? null, body.settings === undefined ? null : JSON.stringify(body.settings)],
-  ));
+  );
   if (changed.length === 0) throw await refusedOrMissing(db, id);
   return getWorkspace(db, id);
 }

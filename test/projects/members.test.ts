@@ -93,10 +93,11 @@ describe('project members', () => {
       });
     }
 
-    it('answers 409 for someone already in the project', async () => {
+    it('answers 409 for someone already in the project, pointing to the PATCH that changes a role', async () => {
       const { project, owner: ownerUser, viewer } = await aTenant();
       const res = await (await api()).post(`/projects/${project.id}/members`).set(auth(ownerUser)).send({ userId: viewer.id, role: 'admin' });
       expectProblem(res, 409);
+      expect(res.body.detail).to.equal('That user is already a member of the project; PATCH /projects/{id}/members/{userId} changes their role.');
       expect(await roleIn(project.id, viewer)).to.equal('viewer');
     });
 

@@ -112,6 +112,7 @@ describe('workspace members', () => {
       const res = await (await api()).post(`/workspaces/${workspace.id}/members`).set(auth(ownerUser)).send({ email: member.email, role: 'admin' });
 
       expectProblem(res, 409);
+      expect(res.body.detail).to.match(/already a member of the workspace; PATCH \/workspaces\/\{id\}\/members\/\{userId\}/);
       expect(await roleOf(workspace.id, member)).to.equal('member');
     });
 
@@ -274,6 +275,7 @@ describe('workspace members', () => {
       const res = await (await api()).delete(`/workspaces/${workspace.id}/members/${ownerUser.id}`).set(auth(ownerUser));
 
       expectProblem(res, 409);
+      expect(res.body.detail).to.equal('A workspace must keep at least one owner: make another member owner first, or delete the workspace.');
       expect(await roleOf(workspace.id, ownerUser)).to.equal('owner');
     });
 
