@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { Client } from 'pg';
 import { api } from '../support/app';
-import { owner, waitUntilBlocked } from '../support/db';
+import { beginAs, owner, waitUntilBlocked } from '../support/db';
 import { testEnv } from '../support/env';
 import { aTenant, aUser, addProjectMember, addWorkspaceMember, auth, type ProjectRole, type TestUser } from '../support/factories';
 import { allPages, count, errorPaths, expectProblem, expectSameNotFound, randomId } from '../support/tenancy-factories';
@@ -236,8 +236,7 @@ describe('project members', () => {
       const [first, second] = [new Client({ connectionString: testEnv().appDirectUrl }), new Client({ connectionString: testEnv().appDirectUrl })];
       await Promise.all([first.connect(), second.connect()]);
       const stepDown = async (client: Client, user: { id: string }) => {
-        await client.query('BEGIN');
-        await client.query(`SELECT set_config('app.current_user_id', $1, true)`, [user.id]);
+        await beginAs(client, user.id);
         return client.query(`UPDATE project_members SET role = 'admin' WHERE project_id = $1 AND user_id = $2`, [project.id, user.id]);
       };
       try {

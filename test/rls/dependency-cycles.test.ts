@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { Client } from 'pg';
-import { asAppUser, waitUntilBlocked } from '../support/db';
+import { asAppUser, beginAs, waitUntilBlocked } from '../support/db';
 import { testEnv } from '../support/env';
 import { aTask, aTenant } from '../support/factories';
 
@@ -43,10 +43,7 @@ describe('task dependency cycle guard', () => {
       const second = new Client({ connectionString: testEnv().appDirectUrl });
       await Promise.all([first.connect(), second.connect()]);
       try {
-        for (const client of [first, second]) {
-          await client.query('BEGIN');
-          await client.query(`SELECT set_config('app.current_user_id', $1, true)`, [member.id]);
-        }
+        for (const client of [first, second]) await beginAs(client, member.id);
         // Both inserts are issued before either commits.
         await first.query('INSERT INTO task_dependencies (workspace_id, task_id, depends_on_task_id) VALUES ($1, $2, $3)', [workspace.id, a.id, b.id]);
         const secondInsert = second

@@ -53,3 +53,9 @@ export async function waitUntilBlocked(pid: number): Promise<void> {
   }
   throw new Error('the second transaction never waited for the first: the two did not overlap');
 }
+
+/** Opens a transaction on `client` acting as `userId`, as withTenant does (for tests that interleave two). */
+export async function beginAs(client: Client, userId: string): Promise<void> {
+  await client.query('BEGIN');
+  await client.query(`SELECT set_config('app.current_user_id', $1, true)`, [userId]);
+}
