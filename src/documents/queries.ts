@@ -143,7 +143,7 @@ export async function deleteDocument(db: Db, id: string): Promise<void> {
   if (deleted.length === 0) throw (await documentIsVisible(db, id)) ? HttpError.forbidden() : notFound();
 }
 
-/** Publishing keeps the first publication time; it is not a new version (content is unchanged). */
+/** Publishing keeps the first publication time; like any change, it is a new version (publishing again is none). */
 export async function publishDocument(db: Db, id: string): Promise<DocumentRow> {
   const [document] = await rows<DocumentRow>(db,
     `UPDATE documents

@@ -296,31 +296,48 @@ describe('documents', () => {
       expect(rows[0].change_summary).to.equal(null);
     });
 
-    it('keeps the version when only tags or metadata change', async () => {
+    it('makes a tags or metadata change a new version, so a second change with the same If-Match gets 412', async () => {
+      const { member, admin, project } = await aTenant();
+      const document = await aDocument(project, member);
+      const patch = async (user: typeof member, body: object) =>
+        (await api()).patch(`/documents/${document.id}`).set(auth(user)).set('If-Match', '"1"').send(body);
+
+      const res = await patch(member, { tags: ['x'], metadata: { a: 1 } });
+      const stale = await patch(admin, { tags: ['y'] });
+
+      expect(res.status).to.equal(200);
+      expect(res.headers.etag).to.equal('"2"');
+      expect(res.body).to.include({ version: 2 });
+      expect(res.body.tags).to.deep.equal(['x']);
+      expectProblem(stale, 412);
+      expect(await count(`SELECT 1 FROM document_versions WHERE document_id = $1`, [document.id])).to.equal(2);
+    });
+
+    it('is no new version when a PATCH changes nothing', async () => {
       const { member, project } = await aTenant();
       const document = await aDocument(project, member);
 
       const res = await (await api()).patch(`/documents/${document.id}`).set(auth(member)).set('If-Match', '"1"')
-        .send({ tags: ['x'], metadata: { a: 1 } });
+        .send({ title: document.title });
 
       expect(res.status).to.equal(200);
       expect(res.body).to.include({ version: 1 });
-      expect(res.body.tags).to.deep.equal(['x']);
       expect(await count(`SELECT 1 FROM document_versions WHERE document_id = $1`, [document.id])).to.equal(1);
     });
 
     it('changes the status, setting publishedAt the first time it is published', async () => {
       const { member, project } = await aTenant();
       const document = await aDocument(project, member);
-      const patch = async (body: object) =>
-        (await api()).patch(`/documents/${document.id}`).set(auth(member)).set('If-Match', '"1"').send(body);
+      const patch = async (version: number, body: object) =>
+        (await api()).patch(`/documents/${document.id}`).set(auth(member)).set('If-Match', `"${version}"`).send(body);
 
-      const published = await patch({ status: 'published' });
-      const archived = await patch({ status: 'archived' });
+      const published = await patch(1, { status: 'published' });
+      const archived = await patch(2, { status: 'archived' });
 
       expect(published.status).to.equal(200);
+      expect(published.body).to.include({ version: 2 });
       expect(published.body.publishedAt).to.be.a('string');
-      expect(archived.body).to.include({ status: 'archived', publishedAt: published.body.publishedAt, version: 1 });
+      expect(archived.body).to.include({ status: 'archived', publishedAt: published.body.publishedAt, version: 3 });
     });
 
     it('answers 428 problem+json without If-Match, and changes nothing', async () => {
@@ -480,16 +497,18 @@ describe('documents', () => {
   });
 
   describe('POST /documents/:id/publish', () => {
-    it('publishes as a member: status published, publishedAt set, version unchanged', async () => {
+    it('publishes as a member: status published, publishedAt set, a new version; publishing again changes nothing', async () => {
       const { member, project, owner: author } = await aTenant();
       const document = await aDocument(project, author);
 
       const res = await (await api()).post(`/documents/${document.id}/publish`).set(auth(member));
+      const again = await (await api()).post(`/documents/${document.id}/publish`).set(auth(member));
 
       expect(res.status).to.equal(200);
-      expect(res.headers.etag).to.equal('"1"');
-      expect(res.body).to.include({ status: 'published', version: 1 });
+      expect(res.headers.etag).to.equal('"2"');
+      expect(res.body).to.include({ status: 'published', version: 2 });
       expect(res.body.publishedAt).to.be.a('string');
+      expect(again.body).to.include({ version: 2, publishedAt: res.body.publishedAt });
     });
 
     it('refuses a body with fields (there are none) with 400', async () => {
