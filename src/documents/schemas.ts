@@ -11,7 +11,8 @@ export const DocumentStatus = z.enum(DOCUMENT_STATUSES);
 // The JSON body limit (config.maxJsonBytes) is what really bounds content; this only
 // keeps a misconfigured limit from letting anything through.
 const content = text(5_000_000);
-const contentType = z.string().max(50).regex(/^[a-z0-9][a-z0-9.+/-]*$/i, 'A short type name such as markdown or html.');
+// No regex flags: the OpenAPI pattern would carry them as text and match nothing.
+const contentType = z.string().max(50).regex(/^[A-Za-z0-9][A-Za-z0-9.+/-]*$/, 'A short type name such as markdown or html.');
 const tags = z.array(text(50).transform((s) => s.trim()).pipe(z.string().min(1, 'Must not be empty.'))).max(50);
 /** A JSON object (never an array or a scalar), stored as jsonb. */
 const metadata = z.record(z.string().max(255), z.unknown());
@@ -128,7 +129,7 @@ registry.registerPath({
 });
 registry.registerPath({
   method: 'patch', path: '/documents/{id}', tags: tagsOf, security,
-  summary: 'Change a document (project members); a new title or content is the next version',
+  summary: 'Change a document (project members); any change is the next version, and its ETag',
   request: { params: IdParams, headers: ifMatchRequired, body: jsonBody(UpdateDocument) },
   responses: {
     200: withEtag(Document, 'The changed document'), ...problemResponses,

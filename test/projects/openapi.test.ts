@@ -57,3 +57,21 @@ describe('the OpenAPI document: who may call what', () => {
     ]);
   });
 });
+
+describe('the OpenAPI document: schemas', () => {
+  it('publishes every pattern as a plain regular expression that its examples match', async () => {
+    const { body } = await (await api()).get('/openapi.json');
+    const patterns: string[] = [];
+    JSON.stringify(body, (key, value) => {
+      if (key === 'pattern' && typeof value === 'string') patterns.push(value);
+      return value;
+    });
+    expect(patterns.length).to.be.greaterThan(0);
+    for (const pattern of patterns) {
+      expect(pattern, 'a flag written out as text').to.not.match(/\/[a-z]+$/);
+      expect(() => new RegExp(pattern), pattern).to.not.throw();
+    }
+    const contentType = new RegExp(body.components.schemas.CreateDocument.properties.contentType.pattern);
+    expect(['markdown', 'text/html', 'HTML'].every((value) => contentType.test(value))).to.equal(true);
+  });
+});
