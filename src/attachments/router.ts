@@ -7,7 +7,7 @@ import { HttpError } from '../errors';
 import { IdParams, parse } from '../http/validate';
 import { checkWritableParent, deleteAttachment, getAttachment, insertAttachment } from './queries';
 import { UploadFields, type AttachmentEntityType } from './schemas';
-import { attachmentStorage, displayName, saneMimeType } from './storage';
+import { attachmentStorage, displayName, removeStoredFiles, saneMimeType } from './storage';
 
 const PARENT_PATHS: Array<[AttachmentEntityType, string]> = [
   ['task', '/tasks/:id/attachments'],
@@ -87,7 +87,7 @@ export function attachmentsRouter({ withTenant, config, logger }: AppDeps): Rout
     const { id } = parse(IdParams, req.params, 'path');
     const storagePath = await withTenant(actorOf(req), (db) => deleteAttachment(db, id));
     // After COMMIT: a failed removal leaves an orphan file, never a row without its file.
-    await storage.remove(storagePath).catch((error: unknown) => logger.warn({ err: error, storagePath }, 'could not remove an attachment file'));
+    await removeStoredFiles(storage, [storagePath], logger);
     res.status(204).end();
   });
 

@@ -5,6 +5,7 @@ import path from 'node:path';
 import type { Request, Response } from 'express';
 import multer from 'multer';
 import { HttpError } from '../errors';
+import type { Logger } from '../logger';
 
 /**
  * Files on disk under UPLOAD_DIR. multer streams an upload into `tmp/` under a random name
@@ -119,4 +120,15 @@ const MIME_TYPE = /^[a-z0-9][a-z0-9!#$&^_.+-]{0,62}\/[a-z0-9][a-z0-9!#$&^_.+-]{0
 export function saneMimeType(clientType: string | undefined): string {
   const type = (clientType ?? '').trim().toLowerCase();
   return MIME_TYPE.test(type) && type.length <= 100 ? type : 'application/octet-stream';
+}
+
+/**
+ * Removes the files of attachment rows that are gone, after their transaction committed:
+ * a deleted attachment, or those that went with a deleted task, document, project or
+ * workspace. A failure is logged; the request has succeeded all the same.
+ */
+export async function removeStoredFiles(storage: AttachmentStorage, storagePaths: string[], logger: Logger): Promise<void> {
+  await Promise.all(storagePaths.map((storagePath) => storage.remove(storagePath).catch((error: unknown) => {
+    logger.warn({ err: error, storagePath }, 'could not remove an attachment file');
+  })));
 }

@@ -138,9 +138,14 @@ export async function updateDocument(db: Db, id: string, expectedVersion: number
 }
 
 /** RLS lets project admins delete any document and members their own. */
-export async function deleteDocument(db: Db, id: string): Promise<void> {
-  const deleted = await rows(db, `DELETE FROM documents WHERE id = $1 RETURNING id`, [id]);
-  if (deleted.length === 0) throw (await documentIsVisible(db, id)) ? HttpError.forbidden() : notFound();
+/** Answers the files of the attachments that went with the document, to remove after COMMIT. */
+export async function deleteDocument(db: Db, id: string): Promise<string[]> {
+  const [deleted] = await rows<{ files: string[] }>(db,
+    `WITH files AS (SELECT storage_path FROM file_attachments WHERE entity_type = 'document' AND entity_id = $1),
+          gone AS (DELETE FROM documents WHERE id = $1 RETURNING id)
+     SELECT ARRAY(SELECT storage_path FROM files) AS files FROM gone`, [id]);
+  if (!deleted) throw (await documentIsVisible(db, id)) ? HttpError.forbidden() : notFound();
+  return deleted.files;
 }
 
 /** Publishing keeps the first publication time; like any change, it is a new version (publishing again is none). */

@@ -129,9 +129,14 @@ export async function setProjectArchived(db: Db, id: string, archived: boolean):
   return getProject(db, id);
 }
 
-export async function deleteProject(db: Db, id: string): Promise<void> {
-  const deleted = await rows(db, `DELETE FROM projects WHERE id = $1 RETURNING id`, [id]);
-  if (deleted.length === 0) throw await refusedOrMissing(db, id);
+/** Answers the files of the project's attachments, gone with it, to remove after COMMIT. */
+export async function deleteProject(db: Db, id: string): Promise<string[]> {
+  const [deleted] = await rows<{ files: string[] }>(db,
+    `WITH files AS (SELECT storage_path FROM file_attachments WHERE project_id = $1),
+          gone AS (DELETE FROM projects WHERE id = $1 RETURNING id)
+     SELECT ARRAY(SELECT storage_path FROM files) AS files FROM gone`, [id]);
+  if (!deleted) throw await refusedOrMissing(db, id);
+  return deleted.files;
 }
 
 // --- members ----------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 import { Router } from 'express';
 import type { AppDeps } from '../app';
+import { attachmentStorage, removeStoredFiles } from '../attachments/storage';
 import { requireUser, actorOf } from '../auth/user';
 import { IdParams, NoBody, parse } from '../http/validate';
 import {
@@ -11,7 +12,8 @@ import {
 } from './schemas';
 
 /** /projects and /projects/:id/members: who may do what is decided by RLS (migration 3). */
-export function projectsRouter({ withTenant }: AppDeps): Router {
+export function projectsRouter({ withTenant, config, logger }: AppDeps): Router {
+  const storage = attachmentStorage(config.uploadDir, config.maxUploadBytes);
   const router = Router();
 
   router.get('/projects', requireUser, async (req, res) => {
@@ -42,7 +44,8 @@ export function projectsRouter({ withTenant }: AppDeps): Router {
 
   router.delete('/projects/:id', requireUser, async (req, res) => {
     const { id } = parse(IdParams, req.params, 'path');
-    await withTenant(actorOf(req), (db) => deleteProject(db, id));
+    const files = await withTenant(actorOf(req), (db) => deleteProject(db, id));
+    await removeStoredFiles(storage, files, logger); // its attachments' files, now that the rows are gone
     res.status(204).end();
   });
 

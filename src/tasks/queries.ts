@@ -322,10 +322,15 @@ export async function updateTask(db: Db, id: string, body: UpdateBody): Promise<
   return task;
 }
 
-export async function deleteTask(db: Db, id: string): Promise<void> {
+/** Deletes the task; answers the files of the attachments that went with it, to remove after COMMIT. */
+export async function deleteTask(db: Db, id: string): Promise<string[]> {
   // A task with subtasks is still referenced by them: 23503 on delete -> 409.
-  const deleted = await rows(db, `DELETE FROM tasks WHERE id = $1 RETURNING id`, [id]);
-  if (deleted.length === 0) throw await refusedOrMissing(db, id);
+  const [deleted] = await rows<{ files: string[] }>(db,
+    `WITH files AS (SELECT storage_path FROM file_attachments WHERE entity_type = 'task' AND entity_id = $1),
+          gone AS (DELETE FROM tasks WHERE id = $1 RETURNING id)
+     SELECT ARRAY(SELECT storage_path FROM files) AS files FROM gone`, [id]);
+  if (!deleted) throw await refusedOrMissing(db, id);
+  return deleted.files;
 }
 
 /**

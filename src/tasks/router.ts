@@ -1,5 +1,6 @@
 import { Router } from 'express';
 import type { AppDeps } from '../app';
+import { attachmentStorage, removeStoredFiles } from '../attachments/storage';
 import { requireUser, actorOf } from '../auth/user';
 import { IdParams, NoBody, parse } from '../http/validate';
 import {
@@ -11,7 +12,8 @@ import {
 } from './schemas';
 
 /** Tasks, subtasks and dependencies. Reads work anonymously (public projects); writes need a user. */
-export function tasksRouter({ withTenant }: AppDeps): Router {
+export function tasksRouter({ withTenant, config, logger }: AppDeps): Router {
+  const storage = attachmentStorage(config.uploadDir, config.maxUploadBytes);
   const router = Router();
 
   router.get('/projects/:id/tasks', async (req, res) => {
@@ -40,7 +42,8 @@ export function tasksRouter({ withTenant }: AppDeps): Router {
 
   router.delete('/tasks/:id', requireUser, async (req, res) => {
     const { id } = parse(IdParams, req.params, 'path');
-    await withTenant(actorOf(req), (db) => deleteTask(db, id));
+    const files = await withTenant(actorOf(req), (db) => deleteTask(db, id));
+    await removeStoredFiles(storage, files, logger); // its attachments' files, now that the rows are gone
     res.status(204).end();
   });
 

@@ -101,9 +101,17 @@ export async function updateWorkspace(db: Db, id: string, body: z.output<typeof 
   return getWorkspace(db, id);
 }
 
-export async function deleteWorkspace(db: Db, id: string): Promise<void> {
-  const deleted = await rows(db, `DELETE FROM workspaces WHERE id = $1 RETURNING id`, [id]);
-  if (deleted.length === 0) throw await refusedOrMissing(db, id);
+/**
+ * Answers the files of the workspace's attachments, gone with it, to remove after COMMIT: all
+ * of them, also of private projects the owner is not in (app_workspace_attachment_files()).
+ */
+export async function deleteWorkspace(db: Db, id: string): Promise<string[]> {
+  const [deleted] = await rows<{ files: string[] }>(db,
+    `WITH files AS (SELECT app_workspace_attachment_files($1) AS paths),
+          gone AS (DELETE FROM workspaces WHERE id = $1 RETURNING id)
+     SELECT (SELECT paths FROM files) AS files FROM gone`, [id]);
+  if (!deleted) throw await refusedOrMissing(db, id);
+  return deleted.files;
 }
 
 // --- members ----------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 import { Router } from 'express';
 import type { AppDeps } from '../app';
+import { attachmentStorage, removeStoredFiles } from '../attachments/storage';
 import { requireUser, actorOf } from '../auth/user';
 import { IdParams, parse } from '../http/validate';
 import {
@@ -9,7 +10,8 @@ import {
 import { AddWorkspaceMember, CreateWorkspace, ListQuery, MemberParams, UpdateWorkspace, UpdateWorkspaceMember } from './schemas';
 
 /** /workspaces and /workspaces/:id/members: who may do what is decided by RLS (migration 3). */
-export function workspacesRouter({ withTenant }: AppDeps): Router {
+export function workspacesRouter({ withTenant, config, logger }: AppDeps): Router {
+  const storage = attachmentStorage(config.uploadDir, config.maxUploadBytes);
   const router = Router();
 
   router.get('/workspaces', requireUser, async (req, res) => {
@@ -39,7 +41,8 @@ export function workspacesRouter({ withTenant }: AppDeps): Router {
 
   router.delete('/workspaces/:id', requireUser, async (req, res) => {
     const { id } = parse(IdParams, req.params, 'path');
-    await withTenant(actorOf(req), (db) => deleteWorkspace(db, id));
+    const files = await withTenant(actorOf(req), (db) => deleteWorkspace(db, id));
+    await removeStoredFiles(storage, files, logger); // its attachments' files, now that the rows are gone
     res.status(204).end();
   });
 

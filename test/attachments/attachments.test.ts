@@ -5,7 +5,7 @@ import { expect } from 'chai';
 import supertest from 'supertest';
 import { api, startTestApp } from '../support/app';
 import { owner } from '../support/db';
-import { aDocument, aTenant, auth } from '../support/factories';
+import { aDocument, aProject, aTenant, auth } from '../support/factories';
 import {
   anAttachment, count, errorPaths, expectProblem, expectSameNotFound, filesOnDisk, randomId, uploadDir, type ParentKind,
 } from '../support/documents-factories';
@@ -357,6 +357,52 @@ describe('attachments', () => {
       expect((await (await api()).delete(`/documents/${document.id}`).set(auth(member))).status).to.equal(204);
 
       expect(await attachmentsOf(document.id)).to.equal(0);
+    });
+
+    const filesOf = async (ids: string[]) => {
+      const { rows } = await owner().query(`SELECT storage_path FROM file_attachments WHERE id = ANY ($1::uuid[])`, [ids]);
+      const root = await uploadDir();
+      return rows.map((row: { storage_path: string }) => path.join(root, row.storage_path));
+    };
+
+    it('removes the files of the attachments of a deleted task, document and project', async () => {
+      const { owner: ownerUser, member, task, document, project } = await aTenantWithParents();
+      const onTask = await filesOf([(await anAttachment('tasks', task.id, member)).id]);
+      const onDocument = await filesOf([(await anAttachment('documents', document.id, member)).id]);
+      const onProject = await filesOf([(await anAttachment('projects', project.id, member)).id]);
+      const kept = await aTenantWithParents();
+      const elsewhere = await filesOf([(await anAttachment('tasks', kept.task.id, kept.member)).id]);
+      expect([...onTask, ...onDocument, ...onProject, ...elsewhere].every((file) => existsSync(file))).to.equal(true);
+
+      expect((await (await api()).delete(`/tasks/${task.id}`).set(auth(ownerUser))).status).to.equal(204);
+      expect(onTask.map(existsSync)).to.deep.equal([false]);
+      expect(onDocument.map(existsSync)).to.deep.equal([true]);
+      expect((await (await api()).delete(`/documents/${document.id}`).set(auth(ownerUser))).status).to.equal(204);
+      expect(onDocument.map(existsSync)).to.deep.equal([false]);
+      expect((await (await api()).delete(`/projects/${project.id}`).set(auth(ownerUser))).status).to.equal(204);
+      expect(onProject.map(existsSync)).to.deep.equal([false]);
+      expect(elsewhere.map(existsSync), 'another tenant\'s file').to.deep.equal([true]);
+    });
+
+    it('removes every attachment file of a deleted workspace, also of a private project its owner is not in', async () => {
+      const { workspace, owner: ownerUser, member, task } = await aTenantWithParents();
+      const secret = await aProject(workspace.id, member, { visibility: 'private' });
+      const files = await filesOf([
+        (await anAttachment('tasks', task.id, member)).id, (await anAttachment('projects', secret.id, member)).id,
+      ]);
+
+      expect((await (await api()).delete(`/workspaces/${workspace.id}`).set(auth(ownerUser))).status).to.equal(204);
+
+      expect(files.map(existsSync)).to.deep.equal([false, false]);
+    });
+
+    it('keeps the files when the delete is refused', async () => {
+      const { viewer, task, member } = await aTenantWithParents();
+      const files = await filesOf([(await anAttachment('tasks', task.id, member)).id]);
+
+      expectProblem(await (await api()).delete(`/tasks/${task.id}`).set(auth(viewer)), 403);
+
+      expect(files.map(existsSync)).to.deep.equal([true]);
     });
   });
 });
