@@ -5,7 +5,11 @@ import { HttpError } from '../errors';
  * Keyset pagination: the cursor is the sort key of the last row served (opaque to the
  * client, base64url JSON), so page N costs what page 1 costs.
  */
-export const limit = z.coerce.number().int().min(1).max(200).default(50);
+// Decimal digits only: coercing with Number() also read ' 5', '0x10' and '1e1' as numbers.
+export const limit = z.preprocess(
+  (value) => (typeof value === 'string' && /^[0-9]{1,10}$/.test(value) ? Number(value) : value),
+  z.number({ message: 'Must be a whole number.' }).int().min(1).max(200),
+).default(50);
 // An empty `cursor=` is the first page, as if it were absent.
 export const cursor = z.preprocess((value) => (value === '' ? undefined : value), z.string().max(512).optional());
 
