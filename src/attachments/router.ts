@@ -7,7 +7,7 @@ import { HttpError } from '../errors';
 import { IdParams, parse } from '../http/validate';
 import { checkWritableParent, deleteAttachment, getAttachment, insertAttachment } from './queries';
 import { UploadFields, type AttachmentEntityType } from './schemas';
-import { attachmentStorage, displayName, removeStoredFiles, saneMimeType } from './storage';
+import { attachmentStorage, displayName, saneMimeType, storedFileRemover } from './storage';
 
 const PARENT_PATHS: Array<[AttachmentEntityType, string]> = [
   ['task', '/tasks/:id/attachments'],
@@ -29,6 +29,7 @@ export function contentDisposition(filename: string): string {
 export function attachmentsRouter({ withTenant, config, logger }: AppDeps): Router {
   const router = Router();
   const storage = attachmentStorage(config.uploadDir, config.maxUploadBytes);
+  const removeFiles = storedFileRemover(config.uploadDir, logger);
 
   for (const [entityType, route] of PARENT_PATHS) {
     router.post(route, requireUser, async (req, res) => {
@@ -87,7 +88,7 @@ export function attachmentsRouter({ withTenant, config, logger }: AppDeps): Rout
     const { id } = parse(IdParams, req.params, 'path');
     const storagePath = await withTenant(actorOf(req), (db) => deleteAttachment(db, id));
     // After COMMIT: a failed removal leaves an orphan file, never a row without its file.
-    await removeStoredFiles(storage, [storagePath], logger);
+    await removeFiles([storagePath]);
     res.status(204).end();
   });
 

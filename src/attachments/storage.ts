@@ -44,12 +44,7 @@ export function attachmentStorage(uploadDir: string, maxUploadBytes: number): At
     defParamCharset: 'utf8', // browsers and curl send file names as UTF-8
   }).single('file');
 
-  // A stored path is ours, but resolve it strictly inside UPLOAD_DIR all the same.
-  const absolute = (storagePath: string): string => {
-    const resolved = path.resolve(root, storagePath);
-    if (!resolved.startsWith(root + path.sep)) throw new Error('storage path escapes the upload directory');
-    return resolved;
-  };
+  const absolute = (storagePath: string) => insideUploadDir(root, storagePath);
 
   return {
     receive(req, res) {
@@ -70,7 +65,7 @@ export function attachmentStorage(uploadDir: string, maxUploadBytes: number): At
     },
 
     async remove(storagePath) {
-      await rm(absolute(storagePath), { force: true });
+      await removeFile(root, storagePath);
     },
 
     async open(storagePath) {
@@ -122,13 +117,28 @@ export function saneMimeType(clientType: string | undefined): string {
   return MIME_TYPE.test(type) && type.length <= 100 ? type : 'application/octet-stream';
 }
 
+// A stored path is ours, but resolve it strictly inside UPLOAD_DIR all the same.
+function insideUploadDir(root: string, storagePath: string): string {
+  const resolved = path.resolve(root, storagePath);
+  if (!resolved.startsWith(root + path.sep)) throw new Error('storage path escapes the upload directory');
+  return resolved;
+}
+
+async function removeFile(root: string, storagePath: string): Promise<void> {
+  await rm(insideUploadDir(root, storagePath), { force: true });
+}
+
 /**
- * Removes the files of attachment rows that are gone, after their transaction committed:
- * a deleted attachment, or those that went with a deleted task, document, project or
- * workspace. A failure is logged; the request has succeeded all the same.
+ * What the delete routes need of the storage: removing the files of attachment rows that are
+ * gone, after their transaction committed (a deleted attachment, or those that went with a
+ * deleted task, document, project or workspace). A failure is logged; the request has
+ * succeeded all the same.
  */
-export async function removeStoredFiles(storage: AttachmentStorage, storagePaths: string[], logger: Logger): Promise<void> {
-  await Promise.all(storagePaths.map((storagePath) => storage.remove(storagePath).catch((error: unknown) => {
-    logger.warn({ err: error, storagePath }, 'could not remove an attachment file');
-  })));
+export function storedFileRemover(uploadDir: string, logger: Logger): (storagePaths: string[]) => Promise<void> {
+  const root = path.resolve(uploadDir);
+  return async (storagePaths) => {
+    await Promise.all(storagePaths.map((storagePath) => removeFile(root, storagePath).catch((error: unknown) => {
+      logger.warn({ err: error, storagePath }, 'could not remove an attachment file');
+    })));
+  };
 }

@@ -1,7 +1,7 @@
 import { Router, type Response } from 'express';
 import { z } from 'zod';
 import type { AppDeps } from '../app';
-import { attachmentStorage, removeStoredFiles } from '../attachments/storage';
+import { storedFileRemover } from '../attachments/storage';
 import { requireUser, actorOf, userIdOf } from '../auth/user';
 import { HttpError } from '../errors';
 import { decodeCursor } from '../http/pagination';
@@ -25,7 +25,7 @@ function sendDocument(res: Response, document: DocumentRow, status = 200): void 
 
 /** Documents and their versions. Reads work anonymously for public projects; RLS decides. */
 export function documentsRouter({ withTenant, config, logger }: AppDeps): Router {
-  const storage = attachmentStorage(config.uploadDir, config.maxUploadBytes);
+  const removeFiles = storedFileRemover(config.uploadDir, logger);
   const router = Router();
 
   router.get('/projects/:id/documents', async (req, res) => {
@@ -62,7 +62,7 @@ export function documentsRouter({ withTenant, config, logger }: AppDeps): Router
   router.delete('/documents/:id', requireUser, async (req, res) => {
     const { id } = parse(IdParams, req.params, 'path');
     const files = await withTenant(actorOf(req), (db) => deleteDocument(db, id));
-    await removeStoredFiles(storage, files, logger); // its attachments' files, now that the rows are gone
+    await removeFiles(files); // its attachments' files, now that the rows are gone
     res.status(204).end();
   });
 

@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import type { AppDeps } from '../app';
-import { attachmentStorage, removeStoredFiles } from '../attachments/storage';
+import { storedFileRemover } from '../attachments/storage';
 import { requireUser, actorOf } from '../auth/user';
 import { IdParams, NoBody, parse } from '../http/validate';
 import {
@@ -13,7 +13,7 @@ import {
 
 /** /projects and /projects/:id/members: who may do what is decided by RLS (migration 3). */
 export function projectsRouter({ withTenant, config, logger }: AppDeps): Router {
-  const storage = attachmentStorage(config.uploadDir, config.maxUploadBytes);
+  const removeFiles = storedFileRemover(config.uploadDir, logger);
   const router = Router();
 
   router.get('/projects', requireUser, async (req, res) => {
@@ -45,7 +45,7 @@ export function projectsRouter({ withTenant, config, logger }: AppDeps): Router 
   router.delete('/projects/:id', requireUser, async (req, res) => {
     const { id } = parse(IdParams, req.params, 'path');
     const files = await withTenant(actorOf(req), (db) => deleteProject(db, id));
-    await removeStoredFiles(storage, files, logger); // its attachments' files, now that the rows are gone
+    await removeFiles(files); // its attachments' files, now that the rows are gone
     res.status(204).end();
   });
 

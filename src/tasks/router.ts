@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import type { AppDeps } from '../app';
-import { attachmentStorage, removeStoredFiles } from '../attachments/storage';
+import { storedFileRemover } from '../attachments/storage';
 import { requireUser, actorOf } from '../auth/user';
 import { IdParams, NoBody, parse } from '../http/validate';
 import {
@@ -13,7 +13,7 @@ import {
 
 /** Tasks, subtasks and dependencies. Reads work anonymously (public projects); writes need a user. */
 export function tasksRouter({ withTenant, config, logger }: AppDeps): Router {
-  const storage = attachmentStorage(config.uploadDir, config.maxUploadBytes);
+  const removeFiles = storedFileRemover(config.uploadDir, logger);
   const router = Router();
 
   router.get('/projects/:id/tasks', async (req, res) => {
@@ -43,7 +43,7 @@ export function tasksRouter({ withTenant, config, logger }: AppDeps): Router {
   router.delete('/tasks/:id', requireUser, async (req, res) => {
     const { id } = parse(IdParams, req.params, 'path');
     const files = await withTenant(actorOf(req), (db) => deleteTask(db, id));
-    await removeStoredFiles(storage, files, logger); // its attachments' files, now that the rows are gone
+    await removeFiles(files); // its attachments' files, now that the rows are gone
     res.status(204).end();
   });
 

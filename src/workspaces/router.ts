@@ -1,6 +1,6 @@
 import { Router } from 'express';
 import type { AppDeps } from '../app';
-import { attachmentStorage, removeStoredFiles } from '../attachments/storage';
+import { storedFileRemover } from '../attachments/storage';
 import { requireUser, actorOf } from '../auth/user';
 import { IdParams, parse } from '../http/validate';
 import {
@@ -11,7 +11,7 @@ import { AddWorkspaceMember, CreateWorkspace, ListQuery, MemberParams, UpdateWor
 
 /** /workspaces and /workspaces/:id/members: who may do what is decided by RLS (migration 3). */
 export function workspacesRouter({ withTenant, config, logger }: AppDeps): Router {
-  const storage = attachmentStorage(config.uploadDir, config.maxUploadBytes);
+  const removeFiles = storedFileRemover(config.uploadDir, logger);
   const router = Router();
 
   router.get('/workspaces', requireUser, async (req, res) => {
@@ -42,7 +42,7 @@ export function workspacesRouter({ withTenant, config, logger }: AppDeps): Route
   router.delete('/workspaces/:id', requireUser, async (req, res) => {
     const { id } = parse(IdParams, req.params, 'path');
     const files = await withTenant(actorOf(req), (db) => deleteWorkspace(db, id));
-    await removeStoredFiles(storage, files, logger); // its attachments' files, now that the rows are gone
+    await removeFiles(files); // its attachments' files, now that the rows are gone
     res.status(204).end();
   });
 
