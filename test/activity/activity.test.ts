@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { api } from '../support/app';
 import { owner } from '../support/db';
+import { anAttachment } from '../support/documents-factories';
 import { aTenant, aUser, auth } from '../support/factories';
 import { allPages, errorPaths, expectProblem, expectSameNotFound, randomId } from '../support/tenancy-factories';
 
@@ -119,6 +120,19 @@ describe('project activity', () => {
     expect(theirs.status).to.equal(200);
     expect(entities(theirs)).to.include('project').and.not.include('projectMember');
     expect(entities(ours)).to.include('projectMember');
+  });
+
+  it('never shows where an attachment\'s file is stored', async () => {
+    const { project, member } = await aTenant();
+    const attachment = await anAttachment('projects', project.id, member);
+    const stored = (await owner().query(`SELECT storage_path FROM file_attachments WHERE id = $1`, [attachment.id])).rows[0].storage_path;
+
+    const res = await (await api()).get(`/projects/${project.id}/activity`).set(auth(member)).query({ limit: 200 });
+
+    const uploaded = (res.body.data as Event[]).find((e) => e.entity === 'attachment');
+    expect(uploaded?.operation).to.equal('INSERT');
+    expect(JSON.stringify(res.body)).to.not.include(stored);
+    expect(JSON.stringify(res.body)).to.not.include('storagePath');
   });
 
   it('answers 401 without authentication', async () => {
