@@ -11,13 +11,14 @@ import { buildFixtures, cleanup, deepPage, refreshVersions, type Fixtures, type 
 import { runLoad, summarize, type RawRun, type Workload } from './load';
 import { cpuBetween, cpuTotals, type CpuSample } from './cpu';
 import { checks, cpuTable, table, LIST_BIG, LIST_DEEP, LIST_FIRST, LIST_PROJECTS, type Row } from './report';
-import { bouncerCounters, startApp, stopAll, track, type AppProcess } from './services';
+import { bouncerCounters, buildApp, startApp, startCommand, stopAll, track, type AppProcess } from './services';
 
 /**
  * `npm run bench`: prepares the databases (small = the demo tenants, large = 1,000,000
  * tasks) when missing, puts its own pgBouncer (transaction mode) in front, starts the app
- * twice as child processes — as the application role (RLS) and as a BYPASSRLS measuring
- * role — and loads the hot endpoints with autocannon, each endpoint under both roles.
+ * twice as child processes, compiled and started as `npm start` does, as the application
+ * role (RLS) and as a BYPASSRLS measuring role, and loads the hot endpoints with
+ * autocannon, each endpoint under both roles.
  * Prints a table and the target checks; writes bench/results/latest.json.
  */
 const USAGE = `npm run bench -- [options]
@@ -293,6 +294,8 @@ async function main(): Promise<void> {
   // Other work on the machine moves the figures: the load averages say how much there was.
   const loadBefore = loadavg();
   const results: Array<{ dataset: Dataset; rows: Row[] }> = [];
+  log(`compiling the app (npm run build); it runs as npm start does: node ${startCommand().join(' ')}`);
+  buildApp();
   for (const name of o.datasets) {
     log(`preparing the ${name} dataset (a first build of the large one takes a few minutes)`);
     const dataset = await prepareDataset(o.adminUrl, name, o.scale, log);
@@ -319,7 +322,7 @@ async function main(): Promise<void> {
   mkdirSync(join(o.output, '..'), { recursive: true });
   writeFileSync(o.output, `${JSON.stringify({
     startedAt: started.toISOString(), finishedAt: new Date().toISOString(), settings,
-    machine: { ...await machine(o.adminUrl), loadAverageAtStart: loadBefore, loadAverageAtEnd: loadavg() },
+    machine: { ...await machine(o.adminUrl), appCommand: ['node', ...startCommand()].join(' '), loadAverageAtStart: loadBefore, loadAverageAtEnd: loadavg() },
     datasets: results.map((r) => ({ name: r.dataset.name, database: r.dataset.database, counts: r.dataset.counts })),
     results: rows, checks: verdicts,
   }, null, 2)}\n`);

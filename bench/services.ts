@@ -1,4 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
@@ -6,8 +7,9 @@ import { freePort } from '../test/support/pgbouncer';
 
 /**
  * The application under test runs as a child process (its own event loop, as in
- * production), configured through the environment like any deployment, behind the
- * benchmark's pgBouncer. The load generator stays in this process.
+ * production), compiled and started by the command of `npm start`, configured through the
+ * environment like any deployment, behind the benchmark's pgBouncer. The load generator
+ * stays in this process.
  */
 export interface AppProcess {
   url: string;
@@ -44,10 +46,23 @@ export async function stopAll(): Promise<void> {
   await Promise.all([...running].map((stop) => stop().catch(() => undefined)));
 }
 
+/** Compiles the app (`npm run build`): it is measured as it is deployed, not under ts-node. */
+export function buildApp(): void {
+  execFileSync(process.platform === 'win32' ? 'npm.cmd' : 'npm', ['run', '-s', 'build'], { cwd: ROOT, stdio: 'inherit' });
+}
+
+/** The node arguments of `npm start` ("node [flags] dist/src/server.js"), so both run the same. */
+export function startCommand(): string[] {
+  const { scripts } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+  const [program, ...args] = scripts.start.trim().split(/\s+/);
+  if (program !== 'node') throw new Error(`npm start must run node directly to be benchmarked: ${scripts.start}`);
+  return args;
+}
+
 export async function startApp(settings: AppSettings): Promise<AppProcess> {
   const port = await freePort();
   const profile = settings.profileDir ? ['--cpu-prof', '--cpu-prof-dir', settings.profileDir] : [];
-  const child = spawn(process.execPath, [...profile, '-r', 'ts-node/register/transpile-only', 'src/server.ts'], {
+  const child = spawn(process.execPath, [...profile, ...startCommand()], {
     cwd: ROOT,
     env: {
       ...process.env,
