@@ -61,7 +61,8 @@ export async function prepareDataset(
   return { name, database, ownerUrl, counts: await countAll(ownerUrl) };
 }
 
-async function countAll(ownerUrl: string): Promise<Record<string, number>> {
+/** Row counts of the tables the report names (taken again after a cleanup). */
+export async function countAll(ownerUrl: string): Promise<Record<string, number>> {
   const client = new Client({ connectionString: ownerUrl });
   await client.connect();
   try {

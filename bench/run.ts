@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Client } from 'pg';
 import { startBouncer } from '../test/support/pgbouncer';
-import { prepareDataset, ROLES, type Dataset, type DatasetName } from './datasets';
+import { countAll, prepareDataset, ROLES, type Dataset, type DatasetName } from './datasets';
 import { buildFixtures, cleanup, deepPage, refreshVersions, type Fixtures, type Item } from './fixtures';
 import { runLoad, summarize, type RawRun, type Workload } from './load';
 import { cpuBetween, cpuTotals, type CpuSample } from './cpu';
@@ -127,6 +127,8 @@ async function benchDataset(o: Options, dataset: Dataset): Promise<Row[]> {
 
 async function benchLocked(o: Options, dataset: Dataset): Promise<Row[]> {
   await cleanup(dataset.ownerUrl);
+  // Counted again: what an interrupted run left behind is not part of the dataset.
+  dataset.counts = await countAll(dataset.ownerUrl);
   const server = new URL(o.adminUrl);
   const bouncer = await startBouncer({
     database: dataset.database,
