@@ -11,7 +11,7 @@ import { buildFixtures, cleanup, deepPage, refreshVersions, type Fixtures, type 
 import { runLoad, summarize, type RawRun, type Workload } from './load';
 import { cpuBetween, cpuTotals, type CpuSample } from './cpu';
 import { checks, cpuTable, table, LIST_BIG, LIST_DEEP, LIST_FIRST, LIST_PROJECTS, type Row } from './report';
-import { bouncerCounters, buildApp, startApp, startCommand, stopAll, track, type AppProcess } from './services';
+import { bouncerCounters, compileApp, startApp, startCommand, stopAll, track, type AppProcess } from './services';
 
 /**
  * `npm run bench`: prepares the databases (small = the demo tenants, large = 1,000,000
@@ -297,7 +297,7 @@ async function main(): Promise<void> {
   const loadBefore = loadavg();
   const results: Array<{ dataset: Dataset; rows: Row[] }> = [];
   log(`compiling the app (npm run build); it runs as npm start does: node ${startCommand().join(' ')}`);
-  buildApp();
+  compileApp();
   for (const name of o.datasets) {
     log(`preparing the ${name} dataset (a first build of the large one takes a few minutes)`);
     const dataset = await prepareDataset(o.adminUrl, name, o.scale, log);

@@ -47,8 +47,8 @@ export async function stopAll(): Promise<void> {
 }
 
 /** Compiles the app (`npm run build`): it is measured as it is deployed, not under ts-node. */
-export function buildApp(): void {
-  execFileSync(process.platform === 'win32' ? 'npm.cmd' : 'npm', ['run', '-s', 'build'], { cwd: ROOT, stdio: 'inherit' });
+export function compileApp(): void {
+  execFileSync('npm', ['run', '-s', 'build'], { cwd: ROOT, stdio: 'inherit' });
 }
 
 /** The node arguments of `npm start` ("node [flags] dist/src/server.js"), so both run the same. */
