@@ -135,6 +135,10 @@ export function fromDatabaseError(error: unknown): HttpError | undefined {
       return HttpError.conflict('The request conflicted with a concurrent change; retry it.');
     case '42501': // a row-level security WITH CHECK or a column privilege refused the write
       return HttpError.forbidden();
+    case 'PM401': // app_begin_request(): the account is no longer active
+      return HttpError.unauthorized('This account is not active.');
+    case 'PM498': // app_begin_request(): the API token was revoked or has expired
+      return HttpError.invalidBearer();
     case 'PM409': // raised on purpose by our own triggers, with a message written for clients
       return HttpError.conflict(message);
     case '57014': // statement timeout

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { rows, type Db } from '../db/tenant';
+import type { Db } from '../db/tenant';
 import { HttpError } from '../errors';
 import { decodeCursor, toPage, type Page } from '../http/pagination';
 
@@ -106,8 +106,7 @@ export async function recordLogin(db: Db, login: LoginRecord): Promise<Me> {
     `INSERT INTO user_sessions (user_id, session_token, expires_at, ip_address, user_agent)
      VALUES (app_current_user_id(), $1, $2, $3, $4)`,
     [login.sessionToken, login.expiresAt, login.ipAddress, login.userAgent]);
-  const [me] = await rows<Me>(db,
-    `UPDATE users SET last_login_at = now() WHERE id = app_current_user_id() RETURNING ${ME}`);
+  const [me] = await db.query<Me>(`UPDATE users SET last_login_at = now() WHERE id = app_current_user_id() RETURNING ${ME}`);
   return me;
 }
 
@@ -199,6 +198,6 @@ export async function listMyApiTokens(db: Db, pageSize: number, after?: string):
 
 /** Revocation is deletion: the next request with the token finds nothing. */
 export async function deleteMyApiToken(db: Db, id: string): Promise<void> {
-  const deleted = await rows(db, `DELETE FROM api_tokens WHERE id = $1 RETURNING id`, [id]);
+  const deleted = await db.query(`DELETE FROM api_tokens WHERE id = $1 RETURNING id`, [id]);
   if (deleted.length === 0) throw HttpError.notFound('Token not found.');
 }

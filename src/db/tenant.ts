@@ -1,5 +1,5 @@
 import type { PoolClient } from 'pg';
-import { DataSource, EntityManager } from 'typeorm';
+import type { DataSource } from 'typeorm';
 import { HttpError, isRetryableDatabaseError, isUnavailableError } from '../errors';
 
 interface PostgresRunner {
@@ -7,10 +7,14 @@ interface PostgresRunner {
 }
 
 /**
- * What a route's database work receives: statements inside the tenant transaction, and
- * nothing that could begin or end one (no manager.transaction(), no save()).
+ * What a route's database work receives: statements in the tenant transaction, and nothing
+ * that could begin or end one.
  */
-export type Db = Pick<EntityManager, 'query' | 'queryRunner'>;
+export interface Db {
+  /** The rows the statement answers (for a write, its RETURNING rows). */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  query<T = any>(sql: string, params?: unknown[]): Promise<T[]>;
+}
 
 /**
  * Who a transaction runs as: a user id, a user whose API token is re-checked in the same
@@ -18,34 +22,35 @@ export type Db = Pick<EntityManager, 'query' | 'queryRunner'>;
  */
 export type Actor = string | { id: string; tokenHash?: string } | null;
 
-export type WithTenant = <T>(actor: Actor, work: (db: Db) => Promise<T>) => Promise<T>;
+/**
+ * How work's statements are grouped into transactions (decision 0007):
+ * - 'transaction' (the default): all of them in one. BEGIN, the identity statement and the
+ *   first statement leave in one flight, COMMIT when work is done: two round trips.
+ * - 'statement': each one in its own, BEGIN, identity, statement and COMMIT in one flight:
+ *   one round trip. For work whose first statement does the whole job and whose later
+ *   statements only read, to say why the first one found or wrote nothing.
+ */
+export type Scope = 'transaction' | 'statement';
 
-// Makes the user id transaction-local (is_local = true: gone at COMMIT or ROLLBACK, so the next
-// client of the server connection, through pgBouncer transaction pooling, starts anonymous), and
-// checks in the same statement that the user is active and the API token still live.
-const IDENTITY = `SELECT set_config('app.current_user_id', $1, true) AS user_id,
-                         app_user_is_active(nullif($1, '')::uuid) AS active,
-                         $2::text IS NULL OR app_token_user($2::text) = nullif($1, '')::uuid AS token_live`;
+export type WithTenant = <T>(actor: Actor, work: (db: Db) => Promise<T>, scope?: Scope) => Promise<T>;
 
-interface Identity {
-  active: boolean;
-  token_live: boolean;
-}
+// Makes the user id transaction-local (gone at COMMIT or ROLLBACK, so the next client of the
+// server connection, through pgBouncer transaction pooling, starts anonymous), and raises when
+// the account is not active or the API token not live: that aborts the transaction, so a
+// COMMIT already on its way rolls back.
+const IDENTITY = 'SELECT app_begin_request($1, $2)';
 
 /**
- * The request lifecycle's heart: every piece of a request's database work runs in one
- * transaction on a pooled connection whose first statement sets `app.current_user_id`.
- * BEGIN, that statement and the work's first statement are queued on the connection in this
- * order before anything is awaited: the pool's connections are pipelined (src/db/options.ts),
- * so a one-statement request costs two round trips, this one and COMMIT. The identity is
- * checked once everything has settled and before anything is answered; a failed check rolls
- * the work back. Serialization failures and deadlocks are retried once. The caller responds
- * only after this resolves, after COMMIT.
+ * The request lifecycle's heart: a request's database work runs on a pooled connection, in
+ * transactions whose first statement sets `app.current_user_id`. The pool's connections are
+ * pipelined (src/db/options.ts): statements queued together leave together. Every answer is
+ * awaited, and a failed identity check wins over any other failure. Serialization failures
+ * and deadlocks are retried once. The caller responds only after this resolves, after COMMIT.
  */
 export function tenantTransactions(dataSource: DataSource): WithTenant {
-  return async function withTenant<T>(actor: Actor, work: (db: Db) => Promise<T>): Promise<T> {
+  return async function withTenant<T>(actor: Actor, work: (db: Db) => Promise<T>, scope: Scope = 'transaction'): Promise<T> {
     const userId = typeof actor === 'string' ? actor : actor?.id ?? null;
-    const tokenHash = typeof actor === 'object' ? actor?.tokenHash ?? null : null;
+    const identity = [userId, typeof actor === 'object' ? actor?.tokenHash ?? null : null];
     for (let attempt = 1; ; attempt += 1) {
       const runner = dataSource.createQueryRunner();
       let connection: PoolClient | undefined;
@@ -53,20 +58,16 @@ export function tenantTransactions(dataSource: DataSource): WithTenant {
       let broken: Error | undefined;
       try {
         connection = (await runner.connect()) as PoolClient;
+        if (scope === 'statement') return await work(statementByStatement(connection, identity));
         open = true;
-        const begin = connection.query('BEGIN');
-        const identity = connection.query<Identity>(IDENTITY, [userId ?? '', tokenHash]);
-        const working = (async () => work(runner.manager))();
-        const [begun, checked, worked] = await Promise.allSettled([begin, identity, working]);
-        if (begun.status === 'rejected') throw begun.reason;
-        if (checked.status === 'rejected') throw checked.reason;
-        const { active, token_live: tokenLive } = checked.value.rows[0];
-        if (userId && !active) throw HttpError.unauthorized('This account is not active.');
-        if (!tokenLive) throw HttpError.invalidBearer();
-        if (worked.status === 'rejected') throw worked.reason;
+        const client = connection;
+        const begun = client.query('BEGIN');
+        const checked = client.query(IDENTITY, identity);
+        const working = (async () => work({ query: async (sql, params) => (await client.query(sql, params)).rows }))();
+        const [, , worked] = await settled([begun, checked, working]);
         open = false; // COMMIT ends the transaction block whether it commits or fails
-        await connection.query('COMMIT');
-        return worked.value;
+        await client.query('COMMIT');
+        return worked as T;
       } catch (error) {
         if (isUnavailableError(error)) {
           // A lost or stuck connection: a ROLLBACK would only wait behind it; destroying it rolls back.
@@ -79,13 +80,50 @@ export function tenantTransactions(dataSource: DataSource): WithTenant {
             broken = rollbackError;
           });
         }
-        if (attempt === 1 && isRetryableDatabaseError(error)) continue;
+        if (attempt === 1 && scope === 'transaction' && isRetryableDatabaseError(error)) continue;
         throw error;
       } finally {
         // A connection that failed to roll back is destroyed, never handed to the next request.
         await (runner as unknown as PostgresRunner).releasePostgresConnection(broken);
       }
     }
+  };
+}
+
+/**
+ * The answers of statements queued together, once all of them have settled; else the first
+ * failure in queue order. A failed identity check therefore wins over what follows it: every
+ * later statement fails with "current transaction is aborted", which says nothing to a client.
+ */
+async function settled(answers: Array<Promise<unknown>>): Promise<unknown[]> {
+  const results = await Promise.allSettled(answers);
+  const failed = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+  if (failed) throw failed.reason;
+  return results.map((result) => (result as PromiseFulfilledResult<unknown>).value);
+}
+
+/**
+ * Each statement in a transaction of its own: BEGIN, identity, the statement and COMMIT leave
+ * in one flight, one round trip. A statement that fails, or follows a failed identity check,
+ * makes that COMMIT a rollback, so no transaction is ever left open. A deadlock is retried once.
+ */
+function statementByStatement(connection: PoolClient, identity: unknown[]): Db {
+  const once = async (sql: string, params?: unknown[]) => {
+    const [, , answer] = await settled([
+      connection.query('BEGIN'), connection.query(IDENTITY, identity), connection.query(sql, params), connection.query('COMMIT'),
+    ]);
+    return (answer as { rows: unknown[] }).rows;
+  };
+  return {
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    async query(sql: string, params?: unknown[]): Promise<any[]> {
+      try {
+        return await once(sql, params);
+      } catch (error) {
+        if (!isRetryableDatabaseError(error)) throw error;
+        return once(sql, params);
+      }
+    },
   };
 }
 
@@ -105,13 +143,4 @@ export async function queryOnce<T>(dataSource: DataSource, sql: string, params: 
   } finally {
     await (runner as unknown as PostgresRunner).releasePostgresConnection(broken);
   }
-}
-
-/**
- * The rows of any statement. TypeORM's query() answers UPDATE and DELETE with
- * [rows, affectedCount] instead of the rows, so `... RETURNING` goes through here.
- */
-export async function rows<T>(db: Db, sql: string, params: unknown[] = []): Promise<T[]> {
-  const result = await db.queryRunner!.query(sql, params, true);
-  return result.records as T[];
 }

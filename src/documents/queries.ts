@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { rows, type Db } from '../db/tenant';
+import type { Db } from '../db/tenant';
 import { HttpError } from '../errors';
 import { toPage, type Page } from '../http/pagination';
 import type { CreateDocument, UpdateDocument } from './schemas';
@@ -45,7 +45,7 @@ const WRITABLE = `project_id = ANY ((SELECT app_project_ids('member'))::uuid[])`
 const notFound = () => HttpError.notFound();
 
 async function documentIsVisible(db: Db, id: string): Promise<boolean> {
-  return (await rows(db, `SELECT 1 FROM documents WHERE id = $1`, [id])).length > 0;
+  return (await db.query(`SELECT 1 FROM documents WHERE id = $1`, [id])).length > 0;
 }
 
 /**
@@ -53,8 +53,7 @@ async function documentIsVisible(db: Db, id: string): Promise<boolean> {
  * version the client expected, changed since (412).
  */
 async function whyNotWritten(db: Db, id: string, expectedVersion?: number): Promise<HttpError> {
-  const [document] = await rows<{ version: number; writable: boolean }>(db,
-    `SELECT version, ${WRITABLE} AS writable FROM documents WHERE id = $1`, [id]);
+  const [document] = await db.query<{ version: number; writable: boolean }>(`SELECT version, ${WRITABLE} AS writable FROM documents WHERE id = $1`, [id]);
   if (!document) return notFound();
   if (!document.writable) return HttpError.forbidden();
   return HttpError.preconditionFailed(
@@ -62,7 +61,7 @@ async function whyNotWritten(db: Db, id: string, expectedVersion?: number): Prom
 }
 
 export async function projectIsVisible(db: Db, projectId: string): Promise<boolean> {
-  return (await rows(db, `SELECT 1 FROM projects WHERE id = $1`, [projectId])).length > 0;
+  return (await db.query(`SELECT 1 FROM projects WHERE id = $1`, [projectId])).length > 0;
 }
 
 export async function listDocuments(
@@ -81,8 +80,7 @@ export async function listDocuments(
     where.push(`(created_at, id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`);
   }
   params.push(options.limit + 1);
-  const found = await rows<DocumentRow & { cursorAt: string }>(db,
-    `SELECT ${DOCUMENT}, ${EXACT_CREATED_AT} AS "cursorAt"
+  const found = await db.query<DocumentRow & { cursorAt: string }>(`SELECT ${DOCUMENT}, ${EXACT_CREATED_AT} AS "cursorAt"
        FROM documents
       WHERE ${where.join(' AND ')}
       ORDER BY created_at DESC, id DESC
@@ -94,8 +92,7 @@ export async function listDocuments(
 
 /** Inserts under the project as I see it: hidden -> 404; RLS WITH CHECK refusing a non-member -> 403. */
 export async function createDocument(db: Db, userId: string, projectId: string, body: z.output<typeof CreateDocument>): Promise<DocumentRow> {
-  const [document] = await rows<DocumentRow>(db,
-    `INSERT INTO documents (workspace_id, project_id, title, content, content_type, author_id, status, tags, metadata, published_at)
+  const [document] = await db.query<DocumentRow>(`INSERT INTO documents (workspace_id, project_id, title, content, content_type, author_id, status, tags, metadata, published_at)
      SELECT p.workspace_id, p.id, $2::text, $3::text, $4::text, $5::uuid, $6::document_status, $7::text[], $8::jsonb,
             CASE WHEN $6::document_status = 'published' THEN now() END
        FROM projects p
@@ -108,7 +105,7 @@ export async function createDocument(db: Db, userId: string, projectId: string, 
 }
 
 export async function getDocument(db: Db, id: string): Promise<DocumentRow> {
-  const [document] = await rows<DocumentRow>(db, `SELECT ${DOCUMENT} FROM documents WHERE id = $1`, [id]);
+  const [document] = await db.query<DocumentRow>(`SELECT ${DOCUMENT} FROM documents WHERE id = $1`, [id]);
   if (!document) throw notFound();
   return document;
 }
@@ -119,8 +116,7 @@ export async function getDocument(db: Db, id: string): Promise<DocumentRow> {
  * change_summary is always set, so a stale summary is never copied into the next version.
  */
 export async function updateDocument(db: Db, id: string, expectedVersion: number, body: z.output<typeof UpdateDocument>): Promise<DocumentRow> {
-  const [document] = await rows<DocumentRow>(db,
-    `UPDATE documents
+  const [document] = await db.query<DocumentRow>(`UPDATE documents
         SET title = COALESCE($3, title),
             content = COALESCE($4, content),
             content_type = COALESCE($5, content_type),
@@ -140,8 +136,7 @@ export async function updateDocument(db: Db, id: string, expectedVersion: number
 /** RLS lets project admins delete any document and members their own. */
 /** Answers the files of the attachments that went with the document, to remove after COMMIT. */
 export async function deleteDocument(db: Db, id: string): Promise<string[]> {
-  const [deleted] = await rows<{ files: string[] }>(db,
-    `WITH files AS (SELECT storage_path FROM file_attachments WHERE entity_type = 'document' AND entity_id = $1),
+  const [deleted] = await db.query<{ files: string[] }>(`WITH files AS (SELECT storage_path FROM file_attachments WHERE entity_type = 'document' AND entity_id = $1),
           gone AS (DELETE FROM documents WHERE id = $1 RETURNING id)
      SELECT ARRAY(SELECT storage_path FROM files) AS files FROM gone`, [id]);
   if (!deleted) throw (await documentIsVisible(db, id)) ? HttpError.forbidden() : notFound();
@@ -150,8 +145,7 @@ export async function deleteDocument(db: Db, id: string): Promise<string[]> {
 
 /** Publishing keeps the first publication time; like any change, it is a new version (publishing again is none). */
 export async function publishDocument(db: Db, id: string): Promise<DocumentRow> {
-  const [document] = await rows<DocumentRow>(db,
-    `UPDATE documents
+  const [document] = await db.query<DocumentRow>(`UPDATE documents
         SET status = 'published',
             published_at = CASE WHEN status = 'published' AND published_at IS NOT NULL THEN published_at ELSE now() END
       WHERE id = $1
@@ -172,8 +166,7 @@ export interface VersionRow {
 }
 
 export async function listVersions(db: Db, documentId: string, options: { limit: number; before?: number }): Promise<Page<VersionRow>> {
-  const found = await rows<VersionRow>(db,
-    `SELECT ${VERSION_SUMMARY}
+  const found = await db.query<VersionRow>(`SELECT ${VERSION_SUMMARY}
        FROM document_versions
       WHERE document_id = $1 AND ($2::int IS NULL OR version_number < $2::int)
       ORDER BY version_number DESC
@@ -184,8 +177,7 @@ export async function listVersions(db: Db, documentId: string, options: { limit:
 }
 
 export async function getVersion(db: Db, documentId: string, versionNumber: number): Promise<VersionRow> {
-  const [version] = await rows<VersionRow>(db,
-    `SELECT ${VERSION_SUMMARY}, content FROM document_versions WHERE document_id = $1 AND version_number = $2`,
+  const [version] = await db.query<VersionRow>(`SELECT ${VERSION_SUMMARY}, content FROM document_versions WHERE document_id = $1 AND version_number = $2`,
     [documentId, versionNumber]);
   if (!version) throw notFound();
   return version;
@@ -196,8 +188,7 @@ export async function getVersion(db: Db, documentId: string, versionNumber: numb
  * what the document already holds changes nothing (the trigger bumps only on a change).
  */
 export async function restoreVersion(db: Db, documentId: string, versionNumber: number, expectedVersion?: number): Promise<DocumentRow> {
-  const [document] = await rows<DocumentRow>(db,
-    `UPDATE documents d
+  const [document] = await db.query<DocumentRow>(`UPDATE documents d
         SET title = v.title, content = v.content, change_summary = 'Restored from version ' || v.version_number
        FROM document_versions v
       WHERE d.id = $1 AND v.document_id = d.id AND v.version_number = $2

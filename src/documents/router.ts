@@ -55,7 +55,7 @@ export function documentsRouter({ withTenant, config, logger }: AppDeps): Router
     const expected = ifMatchVersion(req.get('If-Match'));
     const body = parse(UpdateDocument, req.body, 'body');
     if (expected === undefined) throw HttpError.preconditionRequired('Send If-Match with the ETag of the version you are changing.');
-    const document = await withTenant(actorOf(req), (db) => updateDocument(db, id, expected, body));
+    const document = await withTenant(actorOf(req), (db) => updateDocument(db, id, expected, body), 'statement');
     sendDocument(res, document);
   });
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { containing } from '../db/like';
-import { rows, type Db } from '../db/tenant';
+import type { Db } from '../db/tenant';
 import { HttpError } from '../errors';
 import { decodeCursor, toPage, type Page } from '../http/pagination';
 import type { AddProjectMember, CreateProject, ListProjectsQuery, UpdateProject } from './schemas';
@@ -97,8 +97,7 @@ async function refusedOrMissing(db: Db, id: string): Promise<HttpError> {
 
 export async function updateProject(db: Db, id: string, body: z.output<typeof UpdateProject>): Promise<Project> {
   // Setting a status keeps archived_at consistent with it, as archive/restore do.
-  const changed = await rows(db,
-    `UPDATE projects
+  const changed = await db.query(`UPDATE projects
        SET name = COALESCE($2::text, name),
            description = CASE WHEN $3::boolean THEN $4::text ELSE description END,
            status = COALESCE($5::project_status, status),
@@ -117,8 +116,7 @@ export async function updateProject(db: Db, id: string, body: z.output<typeof Up
 }
 
 export async function setProjectArchived(db: Db, id: string, archived: boolean): Promise<Project> {
-  const changed = await rows(db,
-    `UPDATE projects
+  const changed = await db.query(`UPDATE projects
        SET status = CASE WHEN $2 THEN 'archived'::project_status ELSE 'active'::project_status END,
            archived_at = CASE WHEN $2 THEN COALESCE(archived_at, now()) ELSE NULL END
      WHERE id = $1
@@ -131,8 +129,7 @@ export async function setProjectArchived(db: Db, id: string, archived: boolean):
 
 /** Answers the files of the project's attachments, gone with it, to remove after COMMIT. */
 export async function deleteProject(db: Db, id: string): Promise<string[]> {
-  const [deleted] = await rows<{ files: string[] }>(db,
-    `WITH files AS (SELECT storage_path FROM file_attachments WHERE project_id = $1),
+  const [deleted] = await db.query<{ files: string[] }>(`WITH files AS (SELECT storage_path FROM file_attachments WHERE project_id = $1),
           gone AS (DELETE FROM projects WHERE id = $1 RETURNING id)
      SELECT ARRAY(SELECT storage_path FROM files) AS files FROM gone`, [id]);
   if (!deleted) throw await refusedOrMissing(db, id);
@@ -201,8 +198,7 @@ async function memberRefusedOrMissing(db: Db, projectId: string, userId: string)
 
 export async function updateProjectMember(db: Db, projectId: string, userId: string, role: ProjectRole): Promise<ProjectMember> {
   // The project owner's demotion is refused by a trigger (PM409 -> 409).
-  const changed = await rows(db,
-    `UPDATE project_members SET role = $3 WHERE project_id = $1 AND user_id = $2 RETURNING user_id`,
+  const changed = await db.query(`UPDATE project_members SET role = $3 WHERE project_id = $1 AND user_id = $2 RETURNING user_id`,
     [projectId, userId, role],
   );
   if (changed.length === 0) throw await memberRefusedOrMissing(db, projectId, userId);
@@ -211,8 +207,7 @@ export async function updateProjectMember(db: Db, projectId: string, userId: str
 
 export async function removeProjectMember(db: Db, projectId: string, userId: string): Promise<void> {
   // The project owner leaving is refused by a trigger (PM409 -> 409).
-  const removed = await rows(db,
-    `DELETE FROM project_members WHERE project_id = $1 AND user_id = $2 RETURNING user_id`,
+  const removed = await db.query(`DELETE FROM project_members WHERE project_id = $1 AND user_id = $2 RETURNING user_id`,
     [projectId, userId],
   );
   if (removed.length === 0) throw await memberRefusedOrMissing(db, projectId, userId);

@@ -18,7 +18,7 @@ export function projectsRouter({ withTenant, config, logger }: AppDeps): Router 
 
   router.get('/projects', requireUser, async (req, res) => {
     const query = parse(ListProjectsQuery, req.query, 'query');
-    const page = await withTenant(actorOf(req), (db) => listProjects(db, query));
+    const page = await withTenant(actorOf(req), (db) => listProjects(db, query), 'statement');
     res.json(page);
   });
 

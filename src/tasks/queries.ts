@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { containing } from '../db/like';
-import { rows, type Db } from '../db/tenant';
+import type { Db } from '../db/tenant';
 import { HttpError } from '../errors';
 import { decodeCursor, toPage, toPageJson, type Page, type PageJson } from '../http/pagination';
 import {
@@ -312,8 +312,7 @@ export async function updateTask(db: Db, id: string, body: UpdateBody): Promise<
                                             ELSE now() END`);
     }
   }
-  const [task]: Task[] = await rows(db,
-    `UPDATE tasks t SET ${assignments.join(', ')}
+  const [task]: Task[] = await db.query(`UPDATE tasks t SET ${assignments.join(', ')}
      WHERE t.id = $1
      RETURNING ${TASK_COLUMNS}`,
     params,
@@ -325,8 +324,7 @@ export async function updateTask(db: Db, id: string, body: UpdateBody): Promise<
 /** Deletes the task; answers the files of the attachments that went with it, to remove after COMMIT. */
 export async function deleteTask(db: Db, id: string): Promise<string[]> {
   // A task with subtasks is still referenced by them: 23503 on delete -> 409.
-  const [deleted] = await rows<{ files: string[] }>(db,
-    `WITH files AS (SELECT storage_path FROM file_attachments WHERE entity_type = 'task' AND entity_id = $1),
+  const [deleted] = await db.query<{ files: string[] }>(`WITH files AS (SELECT storage_path FROM file_attachments WHERE entity_type = 'task' AND entity_id = $1),
           gone AS (DELETE FROM tasks WHERE id = $1 RETURNING id)
      SELECT ARRAY(SELECT storage_path FROM files) AS files FROM gone`, [id]);
   if (!deleted) throw await refusedOrMissing(db, id);
@@ -416,8 +414,7 @@ export async function addDependency(db: Db, taskId: string, body: z.output<typeo
 
 export async function removeDependency(db: Db, taskId: string, dependsOnTaskId: string): Promise<void> {
   const params = [taskId, dependsOnTaskId];
-  const removed = await rows(db,
-    `DELETE FROM task_dependencies WHERE task_id = $1 AND depends_on_task_id = $2 RETURNING id`,
+  const removed = await db.query(`DELETE FROM task_dependencies WHERE task_id = $1 AND depends_on_task_id = $2 RETURNING id`,
     params,
   );
   if (removed.length > 0) return;

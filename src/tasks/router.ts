@@ -19,19 +19,19 @@ export function tasksRouter({ withTenant, config, logger }: AppDeps): Router {
   router.get('/projects/:id/tasks', async (req, res) => {
     const { id } = parse(IdParams, req.params, 'path');
     const query = parse(ListTasksQuery, req.query, 'query');
-    res.type('json').send(await withTenant(actorOf(req), (db) => listProjectTasks(db, id, query)));
+    res.type('json').send(await withTenant(actorOf(req), (db) => listProjectTasks(db, id, query), 'statement'));
   });
 
   router.post('/projects/:id/tasks', requireUser, async (req, res) => {
     const { id } = parse(IdParams, req.params, 'path');
     const body = parse(CreateTask, req.body, 'body');
-    const task = await withTenant(actorOf(req), (db) => createTask(db, id, body));
+    const task = await withTenant(actorOf(req), (db) => createTask(db, id, body), 'statement');
     res.status(201).json(task);
   });
 
   router.get('/tasks/:id', async (req, res) => {
     const { id } = parse(IdParams, req.params, 'path');
-    res.json(await withTenant(actorOf(req), (db) => getTask(db, id)));
+    res.json(await withTenant(actorOf(req), (db) => getTask(db, id), 'statement'));
   });
 
   router.patch('/tasks/:id', requireUser, async (req, res) => {

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { rows, type Db } from '../db/tenant';
+import type { Db } from '../db/tenant';
 import type { UpdateProfile } from './schemas';
 
 /** My profile (user_profiles, RLS: my own row only), created empty on first use. */
@@ -28,8 +28,7 @@ export async function getMyProfile(db: Db): Promise<Profile> {
 }
 
 async function createMyProfile(db: Db): Promise<Profile> {
-  const [created] = await rows<Profile>(db,
-    `INSERT INTO user_profiles (user_id) VALUES (app_current_user_id())
+  const [created] = await db.query<Profile>(`INSERT INTO user_profiles (user_id) VALUES (app_current_user_id())
      ON CONFLICT (user_id) DO NOTHING
      RETURNING ${PROFILE}`);
   if (created) return created;
@@ -41,8 +40,7 @@ async function createMyProfile(db: Db): Promise<Profile> {
 // Each field the body names is set (null clears); the others keep their value.
 export async function updateMyProfile(db: Db, change: z.output<typeof UpdateProfile>): Promise<Profile> {
   const has = (field: keyof typeof change) => change[field] !== undefined;
-  const update = () => rows<Profile>(db,
-    `UPDATE user_profiles
+  const update = () => db.query<Profile>(`UPDATE user_profiles
        SET bio          = CASE WHEN $1 THEN $2 ELSE bio END,
            location     = CASE WHEN $3 THEN $4 ELSE location END,
            website_url  = CASE WHEN $5 THEN $6 ELSE website_url END,

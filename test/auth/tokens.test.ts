@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import supertest from 'supertest';
 import { owner } from '../support/db';
-import { aUser, auth, tokenFor } from '../support/factories';
+import { aDocument, aTenant, aUser, auth, tokenFor } from '../support/factories';
 import { testApp, type TestApp } from '../support/app';
 import { expectProblem, logInWithCookie, sha256 } from './support';
 
@@ -111,6 +111,32 @@ describe('API tokens: /auth/tokens and Authorization: Bearer', () => {
     expectProblem(await supertest(shared.app).post('/workspaces').set(bearer(token)).send({ name: 'Suspended', slug }), 401);
     expect((await owner().query('SELECT 1 FROM workspaces WHERE slug = $1', [slug])).rowCount).to.equal(0);
   });
+
+  // These routes send BEGIN, the identity check, the write and COMMIT in one flight (decision 0007):
+  // the failed check must abort the transaction in PostgreSQL, so the COMMIT rolls back.
+  for (const lost of ['revoked', 'suspended'] as const) {
+    it(`writes nothing through a one-round-trip route for a ${lost === 'revoked' ? 'token revoked' : 'user suspended'} since it was last verified`, async () => {
+      const tenant = await aTenant();
+      const token = await tokenFor(tenant.member.id);
+      const document = await aDocument(tenant.project, tenant.member);
+      expect((await supertest(shared.app).get('/workspaces').set(bearer(token))).status).to.equal(200);
+      if (lost === 'revoked') await owner().query('DELETE FROM api_tokens WHERE token_hash = $1', [sha256(token)]);
+      else await owner().query(`UPDATE users SET status = 'suspended' WHERE id = $1`, [tenant.member.id]);
+
+      const title = `Lost ${crypto.randomUUID()}`;
+      const created = await supertest(shared.app).post(`/projects/${tenant.project.id}/tasks`).set(bearer(token)).send({ title });
+      const patched = await supertest(shared.app).patch(`/documents/${document.id}`).set(bearer(token))
+        .set('If-Match', `"${document.version}"`).send({ content: 'Written by nobody' });
+
+      for (const res of [created, patched]) {
+        expectProblem(res, 401);
+        expect(res.headers['www-authenticate']).to.equal(lost === 'revoked' ? 'Bearer error="invalid_token"' : 'Bearer');
+      }
+      expect((await owner().query('SELECT 1 FROM tasks WHERE title = $1', [title])).rowCount).to.equal(0);
+      const { rows: [stored] } = await owner().query('SELECT version, content FROM documents WHERE id = $1', [document.id]);
+      expect(stored).to.deep.equal({ version: document.version, content: 'First draft' });
+    });
+  }
 
   it('answers 404 for another user\'s token exactly as for a random id, and leaves it alive', async () => {
     const [me, other] = await Promise.all([aUser(), aUser()]);

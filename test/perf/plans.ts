@@ -11,28 +11,14 @@ export interface Statement {
   params: unknown[];
 }
 
-/**
- * A Db (EntityManager) stand-in with what the query functions call: db.query(sql, params),
- * answering like TypeORM ([rows, count] for UPDATE and DELETE), and
- * db.queryRunner.query(sql, params, true) ({ records, affected }).
- */
+/** A Db that records each statement it runs on `client`. */
 export function recordingDb(client: Client, log: Statement[]): Db {
-  const run = async (sql: string, params: unknown[] = []) => {
-    log.push({ sql, params });
-    return client.query(sql, params);
-  };
   return {
-    query: async (sql: string, params?: unknown[]) => {
-      const result = await run(sql, params);
-      return result.command === 'UPDATE' || result.command === 'DELETE' ? [result.rows, result.rowCount] : result.rows;
+    query: async (sql: string, params: unknown[] = []) => {
+      log.push({ sql, params });
+      return (await client.query(sql, params)).rows;
     },
-    queryRunner: {
-      query: async (sql: string, params?: unknown[], structured?: boolean) => {
-        const result = await run(sql, params);
-        return structured ? { records: result.rows, affected: result.rowCount } : result.rows;
-      },
-    },
-  } as unknown as Db;
+  };
 }
 
 export interface PlanNode {
