@@ -37,7 +37,8 @@ const PARENTS: Record<AttachmentEntityType, string> = {
  * attach: a parent I cannot see is a 404, one I may only read is a 403.
  */
 export async function checkWritableParent(db: Db, entityType: AttachmentEntityType, entityId: string): Promise<void> {
-  const [parent] = await db.query<{ writable: boolean }>(`SELECT parent.project_id = ANY ((SELECT app_project_ids('member'))::uuid[]) AS writable
+  const [parent] = await db.query<{ writable: boolean }>(
+    `SELECT parent.project_id = ANY ((SELECT app_project_ids('member'))::uuid[]) AS writable
        FROM (${PARENTS[entityType]}) parent`, [entityId]);
   if (!parent) throw HttpError.notFound();
   if (!parent.writable) throw HttpError.forbidden();
@@ -56,7 +57,8 @@ export interface NewAttachment {
 
 /** Inserted under the parent as I see it now (it may have gone since the check: 404). */
 export async function insertAttachment(db: Db, file: NewAttachment): Promise<AttachmentRow> {
-  const [attachment] = await db.query<AttachmentRow>(`INSERT INTO file_attachments (workspace_id, project_id, entity_type, entity_id, filename, original_filename,
+  const [attachment] = await db.query<AttachmentRow>(
+    `INSERT INTO file_attachments (workspace_id, project_id, entity_type, entity_id, filename, original_filename,
                                    file_size, mime_type, storage_path, uploader_id)
      SELECT parent.workspace_id, parent.project_id, $2::text, $1::uuid, $3::text, $4::text, $5::bigint, $6::text,
             $7::text, $8::uuid
@@ -69,14 +71,16 @@ export async function insertAttachment(db: Db, file: NewAttachment): Promise<Att
 }
 
 export async function getAttachment(db: Db, id: string): Promise<AttachmentRow & { storagePath: string }> {
-  const [attachment] = await db.query<AttachmentRow & { storagePath: string }>(`SELECT ${ATTACHMENT}, storage_path AS "storagePath" FROM file_attachments WHERE id = $1`, [id]);
+  const [attachment] = await db.query<AttachmentRow & { storagePath: string }>(
+    `SELECT ${ATTACHMENT}, storage_path AS "storagePath" FROM file_attachments WHERE id = $1`, [id]);
   if (!attachment) throw HttpError.notFound();
   return attachment;
 }
 
 /** Deletes the row and answers where its file is, for removal after COMMIT. */
 export async function deleteAttachment(db: Db, id: string): Promise<string> {
-  const [deleted] = await db.query<{ storagePath: string }>(`DELETE FROM file_attachments WHERE id = $1 RETURNING storage_path AS "storagePath"`, [id]);
+  const [deleted] = await db.query<{ storagePath: string }>(
+    `DELETE FROM file_attachments WHERE id = $1 RETURNING storage_path AS "storagePath"`, [id]);
   if (deleted) return deleted.storagePath;
   const visible = await db.query(`SELECT 1 FROM file_attachments WHERE id = $1`, [id]);
   throw visible.length > 0 ? HttpError.forbidden() : HttpError.notFound();

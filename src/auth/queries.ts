@@ -106,7 +106,8 @@ export async function recordLogin(db: Db, login: LoginRecord): Promise<Me> {
     `INSERT INTO user_sessions (user_id, session_token, expires_at, ip_address, user_agent)
      VALUES (app_current_user_id(), $1, $2, $3, $4)`,
     [login.sessionToken, login.expiresAt, login.ipAddress, login.userAgent]);
-  const [me] = await db.query<Me>(`UPDATE users SET last_login_at = now() WHERE id = app_current_user_id() RETURNING ${ME}`);
+  const [me] = await db.query<Me>(
+    `UPDATE users SET last_login_at = now() WHERE id = app_current_user_id() RETURNING ${ME}`);
   return me;
 }
 
@@ -149,7 +150,8 @@ export async function mySessionToken(db: Db, id: string): Promise<string> {
 
 export async function deactivateSessions(db: Db, tokens: string[]): Promise<void> {
   if (tokens.length === 0) return;
-  await db.query(`UPDATE user_sessions SET is_active = false WHERE session_token = ANY ($1::text[])`, [tokens]);
+  await db.query(
+    `UPDATE user_sessions SET is_active = false WHERE session_token = ANY ($1::text[])`, [tokens]);
 }
 
 /** The tokens of my other live sessions (the ones a password change ends). */

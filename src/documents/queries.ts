@@ -53,7 +53,8 @@ async function documentIsVisible(db: Db, id: string): Promise<boolean> {
  * version the client expected, changed since (412).
  */
 async function whyNotWritten(db: Db, id: string, expectedVersion?: number): Promise<HttpError> {
-  const [document] = await db.query<{ version: number; writable: boolean }>(`SELECT version, ${WRITABLE} AS writable FROM documents WHERE id = $1`, [id]);
+  const [document] = await db.query<{ version: number; writable: boolean }>(
+    `SELECT version, ${WRITABLE} AS writable FROM documents WHERE id = $1`, [id]);
   if (!document) return notFound();
   if (!document.writable) return HttpError.forbidden();
   return HttpError.preconditionFailed(
@@ -80,7 +81,8 @@ export async function listDocuments(
     where.push(`(created_at, id) < ($${params.length - 1}::timestamptz, $${params.length}::uuid)`);
   }
   params.push(options.limit + 1);
-  const found = await db.query<DocumentRow & { cursorAt: string }>(`SELECT ${DOCUMENT}, ${EXACT_CREATED_AT} AS "cursorAt"
+  const found = await db.query<DocumentRow & { cursorAt: string }>(
+    `SELECT ${DOCUMENT}, ${EXACT_CREATED_AT} AS "cursorAt"
        FROM documents
       WHERE ${where.join(' AND ')}
       ORDER BY created_at DESC, id DESC
@@ -92,7 +94,8 @@ export async function listDocuments(
 
 /** Inserts under the project as I see it: hidden -> 404; RLS WITH CHECK refusing a non-member -> 403. */
 export async function createDocument(db: Db, userId: string, projectId: string, body: z.output<typeof CreateDocument>): Promise<DocumentRow> {
-  const [document] = await db.query<DocumentRow>(`INSERT INTO documents (workspace_id, project_id, title, content, content_type, author_id, status, tags, metadata, published_at)
+  const [document] = await db.query<DocumentRow>(
+    `INSERT INTO documents (workspace_id, project_id, title, content, content_type, author_id, status, tags, metadata, published_at)
      SELECT p.workspace_id, p.id, $2::text, $3::text, $4::text, $5::uuid, $6::document_status, $7::text[], $8::jsonb,
             CASE WHEN $6::document_status = 'published' THEN now() END
        FROM projects p
@@ -136,7 +139,8 @@ export async function updateDocument(db: Db, id: string, expectedVersion: number
 /** RLS lets project admins delete any document and members their own. */
 /** Answers the files of the attachments that went with the document, to remove after COMMIT. */
 export async function deleteDocument(db: Db, id: string): Promise<string[]> {
-  const [deleted] = await db.query<{ files: string[] }>(`WITH files AS (SELECT storage_path FROM file_attachments WHERE entity_type = 'document' AND entity_id = $1),
+  const [deleted] = await db.query<{ files: string[] }>(
+    `WITH files AS (SELECT storage_path FROM file_attachments WHERE entity_type = 'document' AND entity_id = $1),
           gone AS (DELETE FROM documents WHERE id = $1 RETURNING id)
      SELECT ARRAY(SELECT storage_path FROM files) AS files FROM gone`, [id]);
   if (!deleted) throw (await documentIsVisible(db, id)) ? HttpError.forbidden() : notFound();
@@ -177,7 +181,8 @@ export async function listVersions(db: Db, documentId: string, options: { limit:
 }
 
 export async function getVersion(db: Db, documentId: string, versionNumber: number): Promise<VersionRow> {
-  const [version] = await db.query<VersionRow>(`SELECT ${VERSION_SUMMARY}, content FROM document_versions WHERE document_id = $1 AND version_number = $2`,
+  const [version] = await db.query<VersionRow>(
+    `SELECT ${VERSION_SUMMARY}, content FROM document_versions WHERE document_id = $1 AND version_number = $2`,
     [documentId, versionNumber]);
   if (!version) throw notFound();
   return version;

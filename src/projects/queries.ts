@@ -129,7 +129,8 @@ export async function setProjectArchived(db: Db, id: string, archived: boolean):
 
 /** Answers the files of the project's attachments, gone with it, to remove after COMMIT. */
 export async function deleteProject(db: Db, id: string): Promise<string[]> {
-  const [deleted] = await db.query<{ files: string[] }>(`WITH files AS (SELECT storage_path FROM file_attachments WHERE project_id = $1),
+  const [deleted] = await db.query<{ files: string[] }>(
+    `WITH files AS (SELECT storage_path FROM file_attachments WHERE project_id = $1),
           gone AS (DELETE FROM projects WHERE id = $1 RETURNING id)
      SELECT ARRAY(SELECT storage_path FROM files) AS files FROM gone`, [id]);
   if (!deleted) throw await refusedOrMissing(db, id);
@@ -192,13 +193,15 @@ export async function addProjectMember(db: Db, projectId: string, body: z.output
 }
 
 async function memberRefusedOrMissing(db: Db, projectId: string, userId: string): Promise<HttpError> {
-  const visible = await db.query(`SELECT 1 FROM project_members WHERE project_id = $1 AND user_id = $2`, [projectId, userId]);
+  const visible = await db.query(
+    `SELECT 1 FROM project_members WHERE project_id = $1 AND user_id = $2`, [projectId, userId]);
   return visible.length > 0 ? HttpError.forbidden() : HttpError.notFound('Member not found.');
 }
 
 export async function updateProjectMember(db: Db, projectId: string, userId: string, role: ProjectRole): Promise<ProjectMember> {
   // The project owner's demotion is refused by a trigger (PM409 -> 409).
-  const changed = await db.query(`UPDATE project_members SET role = $3 WHERE project_id = $1 AND user_id = $2 RETURNING user_id`,
+  const changed = await db.query(
+    `UPDATE project_members SET role = $3 WHERE project_id = $1 AND user_id = $2 RETURNING user_id`,
     [projectId, userId, role],
   );
   if (changed.length === 0) throw await memberRefusedOrMissing(db, projectId, userId);
@@ -207,7 +210,8 @@ export async function updateProjectMember(db: Db, projectId: string, userId: str
 
 export async function removeProjectMember(db: Db, projectId: string, userId: string): Promise<void> {
   // The project owner leaving is refused by a trigger (PM409 -> 409).
-  const removed = await db.query(`DELETE FROM project_members WHERE project_id = $1 AND user_id = $2 RETURNING user_id`,
+  const removed = await db.query(
+    `DELETE FROM project_members WHERE project_id = $1 AND user_id = $2 RETURNING user_id`,
     [projectId, userId],
   );
   if (removed.length === 0) throw await memberRefusedOrMissing(db, projectId, userId);

@@ -324,7 +324,8 @@ export async function updateTask(db: Db, id: string, body: UpdateBody): Promise<
 /** Deletes the task; answers the files of the attachments that went with it, to remove after COMMIT. */
 export async function deleteTask(db: Db, id: string): Promise<string[]> {
   // A task with subtasks is still referenced by them: 23503 on delete -> 409.
-  const [deleted] = await db.query<{ files: string[] }>(`WITH files AS (SELECT storage_path FROM file_attachments WHERE entity_type = 'task' AND entity_id = $1),
+  const [deleted] = await db.query<{ files: string[] }>(
+    `WITH files AS (SELECT storage_path FROM file_attachments WHERE entity_type = 'task' AND entity_id = $1),
           gone AS (DELETE FROM tasks WHERE id = $1 RETURNING id)
      SELECT ARRAY(SELECT storage_path FROM files) AS files FROM gone`, [id]);
   if (!deleted) throw await refusedOrMissing(db, id);
@@ -414,10 +415,12 @@ export async function addDependency(db: Db, taskId: string, body: z.output<typeo
 
 export async function removeDependency(db: Db, taskId: string, dependsOnTaskId: string): Promise<void> {
   const params = [taskId, dependsOnTaskId];
-  const removed = await db.query(`DELETE FROM task_dependencies WHERE task_id = $1 AND depends_on_task_id = $2 RETURNING id`,
+  const removed = await db.query(
+    `DELETE FROM task_dependencies WHERE task_id = $1 AND depends_on_task_id = $2 RETURNING id`,
     params,
   );
   if (removed.length > 0) return;
-  const visible = await db.query(`SELECT 1 FROM task_dependencies WHERE task_id = $1 AND depends_on_task_id = $2`, params);
+  const visible = await db.query(
+    `SELECT 1 FROM task_dependencies WHERE task_id = $1 AND depends_on_task_id = $2`, params);
   throw visible.length > 0 ? HttpError.forbidden() : HttpError.notFound('Dependency not found.');
 }

@@ -28,7 +28,8 @@ export async function getMyProfile(db: Db): Promise<Profile> {
 }
 
 async function createMyProfile(db: Db): Promise<Profile> {
-  const [created] = await db.query<Profile>(`INSERT INTO user_profiles (user_id) VALUES (app_current_user_id())
+  const [created] = await db.query<Profile>(
+    `INSERT INTO user_profiles (user_id) VALUES (app_current_user_id())
      ON CONFLICT (user_id) DO NOTHING
      RETURNING ${PROFILE}`);
   if (created) return created;

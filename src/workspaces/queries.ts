@@ -105,7 +105,8 @@ export async function updateWorkspace(db: Db, id: string, body: z.output<typeof 
  * of them, also of private projects the owner is not in (app_workspace_attachment_files()).
  */
 export async function deleteWorkspace(db: Db, id: string): Promise<string[]> {
-  const [deleted] = await db.query<{ files: string[] }>(`WITH files AS (SELECT app_workspace_attachment_files($1) AS paths),
+  const [deleted] = await db.query<{ files: string[] }>(
+    `WITH files AS (SELECT app_workspace_attachment_files($1) AS paths),
           gone AS (DELETE FROM workspaces WHERE id = $1 RETURNING id)
      SELECT (SELECT paths FROM files) AS files FROM gone`, [id]);
   if (!deleted) throw await refusedOrMissing(db, id);
@@ -173,7 +174,8 @@ async function memberRefusedOrMissing(db: Db, workspaceId: string, userId: strin
 
 export async function updateWorkspaceMember(db: Db, workspaceId: string, userId: string, role: WorkspaceRole): Promise<WorkspaceMember> {
   // The last owner's demotion is refused by a trigger (PM409 -> 409).
-  const changed = await db.query(`UPDATE workspace_members SET role = $3 WHERE workspace_id = $1 AND user_id = $2 RETURNING user_id`,
+  const changed = await db.query(
+    `UPDATE workspace_members SET role = $3 WHERE workspace_id = $1 AND user_id = $2 RETURNING user_id`,
     [workspaceId, userId, role],
   );
   if (changed.length === 0) throw await memberRefusedOrMissing(db, workspaceId, userId);
@@ -185,7 +187,8 @@ export async function updateWorkspaceMember(db: Db, workspaceId: string, userId:
 export async function removeWorkspaceMember(db: Db, workspaceId: string, userId: string): Promise<void> {
   // The last owner leaving is refused by a trigger (409); so is removing someone who
   // still owns a project (the projects' owner membership, 409).
-  const removed = await db.query(`DELETE FROM workspace_members WHERE workspace_id = $1 AND user_id = $2 RETURNING user_id`,
+  const removed = await db.query(
+    `DELETE FROM workspace_members WHERE workspace_id = $1 AND user_id = $2 RETURNING user_id`,
     [workspaceId, userId],
   );
   if (removed.length === 0) throw await memberRefusedOrMissing(db, workspaceId, userId);
