@@ -82,7 +82,8 @@ export function authentication(deps: AppDeps): RequestHandler[] {
   };
 
   return [
-    passport.initialize(),
+    // Cookie requests only: passport.authenticate() sets up what a bearer request needs itself.
+    unlessBearer(passport.initialize()),
     bearer,
     unlessBearer(session),
     unlessBearer(passport.session()),
