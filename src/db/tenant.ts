@@ -63,7 +63,8 @@ export function tenantTransactions(dataSource: DataSource): WithTenant {
         const client = connection;
         const begun = client.query('BEGIN');
         const checked = client.query(IDENTITY, identity);
-        const working = (async () => work({ query: async (sql, params) => (await client.query(sql, params)).rows }))();
+        const db: Db = { query: async (sql, params) => (await client.query(sql, params)).rows };
+        const working = (async () => work(db))();
         const [, , worked] = await settled([begun, checked, working]);
         open = false; // COMMIT ends the transaction block whether it commits or fails
         await client.query('COMMIT');

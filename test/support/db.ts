@@ -57,5 +57,5 @@ export async function waitUntilBlocked(pid: number): Promise<void> {
 /** Opens a transaction on `client` acting as `userId`, as withTenant does (for tests that interleave two). */
 export async function beginAs(client: Client, userId: string): Promise<void> {
   await client.query('BEGIN');
-  await client.query(`SELECT set_config('app.current_user_id', $1, true)`, [userId]);
+  await client.query('SELECT app_begin_request($1, NULL)', [userId]);
 }
