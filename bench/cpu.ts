@@ -2,7 +2,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 
 /**
  * Where the CPU goes (Linux /proc): the app's process, the PostgreSQL backends of the
- * benchmark's database, pgBouncer, and this process (the load generator). On a 2-core
+ * benchmark's database, pgBouncer, and the load generator: this process (autocannon) and
+ * the children it has waited for (each wrk run, counted once it exits). On a 2-core
  * machine that runs all four, the sum per request is what bounds throughput. Elsewhere
  * (no /proc) every figure is 0.
  */
@@ -23,13 +24,17 @@ function cmdline(pid: string): string {
   }
 }
 
-/** utime + stime of a process, in milliseconds (0 when it is gone). */
-function cpuMs(pid: string | number): number {
+/**
+ * utime + stime of a process, in milliseconds (0 when it is gone); with `children`, plus
+ * cutime + cstime: what its exited, waited-for children spent.
+ */
+function cpuMs(pid: string | number, children = false): number {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // Fields after the command (which may hold spaces) start at ") ".
     const fields = stat.slice(stat.lastIndexOf(') ') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) * TICK_MS;
+    const own = Number(fields[11]) + Number(fields[12]);
+    return (children ? own + Number(fields[13]) + Number(fields[14]) : own) * TICK_MS;
   } catch {
     return 0;
   }
@@ -58,8 +63,7 @@ export function cpuTotals({ appPid, database, bouncerMark }: CpuTargets): Map<st
     else if (cmd.includes('pgbouncer') && cmd.includes(bouncerMark)) totals.set(`pgbouncer:${pid}`, cpuMs(pid));
   }
   totals.set(`app:${appPid}`, cpuMs(appPid));
-  const self = process.cpuUsage();
-  totals.set('loadgen', (self.user + self.system) / 1000);
+  totals.set('loadgen', cpuMs('self', true));
   return totals;
 }
 

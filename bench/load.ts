@@ -1,8 +1,9 @@
 import autocannon from 'autocannon';
 import type { DocState, Item } from './fixtures';
+import { runWrk } from './wrk';
 
 /**
- * One load run with autocannon: every connection sends its next request as soon as the
+ * One load run, with wrk (bench/wrk.ts) or autocannon: every connection sends its next request as soon as the
  * previous one answered. Requests rotate over the endpoint's items (many users, many
  * rows); for the document PATCH each in-flight request holds its own document, so two
  * connections never race on one If-Match (the caller refreshes the documents' versions
@@ -30,7 +31,10 @@ export interface Measurement {
 
 /** What one run saw, before summarising. */
 export interface RawRun {
+  /** Milliseconds: every answer's (autocannon), or evenly spaced quantiles of them (wrk). */
   latencies: number[];
+  requests: number;
+  maxMs: number;
   statuses: Record<string, number>;
   bytes: number;
   /** Connection errors and timeouts. */
@@ -38,7 +42,15 @@ export interface RawRun {
   seconds: number;
 }
 
-export async function runLoad(url: string, workload: Workload, connections: number, durationSeconds: number): Promise<RawRun> {
+export type LoadGenerator = 'wrk' | 'autocannon';
+
+export function runLoad(generator: LoadGenerator, url: string, workload: Workload, connections: number, durationSeconds: number): Promise<RawRun> {
+  return generator === 'wrk'
+    ? runWrk(url, workload, connections, durationSeconds)
+    : runAutocannon(url, workload, connections, durationSeconds);
+}
+
+async function runAutocannon(url: string, workload: Workload, connections: number, durationSeconds: number): Promise<RawRun> {
   const latencies: number[] = [];
   const statuses: Record<string, number> = {};
   let bytes = 0;
@@ -90,10 +102,12 @@ export async function runLoad(url: string, workload: Workload, connections: numb
       bytes += resBytes;
     });
   });
-  return { latencies, statuses, bytes, socketErrors: result.errors, seconds: durationSeconds };
+  return { latencies, requests: latencies.length, maxMs: Math.max(...latencies), statuses, bytes, socketErrors: result.errors, seconds: durationSeconds };
 }
 
+/** Slices of one endpoint and role run equally long, so their quantiles merge as they are. */
 export function summarize(runs: RawRun[]): Measurement {
+  const requests = runs.reduce((n, r) => n + r.requests, 0);
   const latencies = runs.flatMap((r) => r.latencies).sort((a, b) => a - b);
   const statuses: Record<string, number> = {};
   for (const run of runs) for (const [code, n] of Object.entries(run.statuses)) statuses[code] = (statuses[code] ?? 0) + n;
@@ -103,16 +117,16 @@ export function summarize(runs: RawRun[]): Measurement {
   const non2xx = Object.entries(statuses).filter(([code]) => !code.startsWith('2')).reduce((n, [, c]) => n + c, 0);
   const preconditionFailed = statuses['412'] ?? 0;
   return {
-    requests: latencies.length,
+    requests,
     seconds,
-    rps: latencies.length / seconds,
+    rps: requests / seconds,
     p50: at(0.5),
     p95: at(0.95),
     p99: at(0.99),
-    max: latencies[latencies.length - 1] ?? NaN,
+    max: runs.length ? Math.max(...runs.map((r) => r.maxMs)) : NaN,
     errors: non2xx - preconditionFailed + runs.reduce((n, r) => n + r.socketErrors, 0),
     preconditionFailed,
     statuses,
-    bytesPerRequest: latencies.length ? Math.round(bytes / latencies.length) : 0,
+    bytesPerRequest: requests ? Math.round(bytes / requests) : 0,
   };
 }

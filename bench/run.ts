@@ -8,7 +8,8 @@ import { Client } from 'pg';
 import { startBouncer } from '../test/support/pgbouncer';
 import { countAll, prepareDataset, ROLES, type Dataset, type DatasetName } from './datasets';
 import { buildFixtures, cleanup, deepPage, refreshVersions, type Fixtures, type Item } from './fixtures';
-import { runLoad, summarize, type RawRun, type Workload } from './load';
+import { runLoad, summarize, type LoadGenerator, type RawRun, type Workload } from './load';
+import { wrkInstalled } from './wrk';
 import { cpuBetween, cpuTotals, type CpuSample } from './cpu';
 import { checks, cpuTable, table, LIST_BIG, LIST_DEEP, LIST_FIRST, LIST_PROJECTS, type Row } from './report';
 import { bouncerCounters, compileApp, startApp, startCommand, stopAll, track, type AppProcess } from './services';
@@ -17,8 +18,8 @@ import { bouncerCounters, compileApp, startApp, startCommand, stopAll, track, ty
  * `npm run bench`: prepares the databases (small = the demo tenants, large = 1,000,000
  * tasks) when missing, puts its own pgBouncer (transaction mode) in front, starts the app
  * twice as child processes, compiled and started as `npm start` does, as the application
- * role (RLS) and as a BYPASSRLS measuring role, and loads the hot endpoints with
- * autocannon, each endpoint under both roles.
+ * role (RLS) and as a BYPASSRLS measuring role, and loads the hot endpoints with wrk
+ * (autocannon where wrk is not installed), each endpoint under both roles.
  * Prints a table and the target checks; writes bench/results/latest.json.
  */
 const USAGE = `npm run bench -- [options]
@@ -28,6 +29,7 @@ const USAGE = `npm run bench -- [options]
   --slices N            split each duration into N interleaved runs of the two roles (default 2)
   --warmup SECONDS      unmeasured load before each run (default 2)
   --connections N       concurrent HTTP connections (default 64)
+  --load-generator NAME wrk | autocannon (default wrk where installed, else autocannon)
   --app-pool N          the app's pool size, DB_POOL_SIZE (default 10)
   --bouncer-pool N      pgBouncer default_pool_size (default 10)
   --deep-pages N        how deep the deep page is (default 100)
@@ -45,6 +47,7 @@ interface Options {
   slices: number;
   warmup: number;
   connections: number;
+  loadGenerator: LoadGenerator;
   appPool: number;
   bouncerPool: number;
   deepPages: number;
@@ -67,6 +70,7 @@ function options(): Options {
       slices: { type: 'string', default: '2' },
       warmup: { type: 'string', default: '2' },
       connections: { type: 'string', default: '64' },
+      'load-generator': { type: 'string' },
       'app-pool': { type: 'string', default: '10' },
       'bouncer-pool': { type: 'string', default: '10' },
       'deep-pages': { type: 'string', default: '100' },
@@ -89,6 +93,8 @@ function options(): Options {
     return n;
   };
   if (!['small', 'large', 'both'].includes(values.dataset)) throw new Error('--dataset must be small, large or both');
+  const loadGenerator = values['load-generator'] ?? (wrkInstalled() ? 'wrk' : 'autocannon');
+  if (loadGenerator !== 'wrk' && loadGenerator !== 'autocannon') throw new Error('--load-generator must be wrk or autocannon');
   return {
     adminUrl: values['database-url'],
     datasets: values.dataset === 'both' ? ['small', 'large'] : [values.dataset as DatasetName],
@@ -96,6 +102,7 @@ function options(): Options {
     slices: int('slices', values.slices, 1),
     warmup: int('warmup', values.warmup, 0),
     connections: int('connections', values.connections, 1),
+    loadGenerator,
     appPool: int('app-pool', values['app-pool'], 1),
     bouncerPool: int('bouncer-pool', values['bouncer-pool'], 1),
     deepPages: int('deep-pages', values['deep-pages'], 2),
@@ -211,7 +218,7 @@ async function measureEndpoint(o: Options, { dataset, endpoint, workload, apps, 
   if (o.warmup > 0) {
     for (const role of ['rls', 'bypass'] as const) {
       await refresh();
-      await runLoad(apps[role].url, workload, o.connections, o.warmup);
+      await runLoad(o.loadGenerator, apps[role].url, workload, o.connections, o.warmup);
       // Requests cut off at the end of a run are still being served: let them finish.
       await pause(1000);
     }
@@ -223,7 +230,7 @@ async function measureEndpoint(o: Options, { dataset, endpoint, workload, apps, 
       const targets = { appPid: apps[role].pid, database: dataset.database, bouncerMark };
       const before = await bouncerCounters(bouncerAdmin, dataset.database);
       const cpuBefore = cpuTotals(targets);
-      raw[role].push(await runLoad(apps[role].url, workload, o.connections, slice));
+      raw[role].push(await runLoad(o.loadGenerator, apps[role].url, workload, o.connections, slice));
       const spent = cpuBetween(cpuBefore, cpuTotals(targets));
       const after = await bouncerCounters(bouncerAdmin, dataset.database);
       for (const key of Object.keys(spent) as Array<keyof CpuSample>) cpu[role][key] += spent[key];
@@ -308,7 +315,7 @@ async function main(): Promise<void> {
   const rows = results.flatMap((r) => r.rows);
   for (const { dataset, rows: dsRows } of results) {
     console.log(`\n${dataset.name} dataset (${dataset.database}: ${dataset.counts.tasks} tasks, ${dataset.counts.projects} projects, ` +
-      `${dataset.counts.workspaces} workspaces), ${o.connections} connections, ${o.duration} s per run\n`);
+      `${dataset.counts.workspaces} workspaces), ${o.connections} connections, ${o.duration} s per run, load by ${o.loadGenerator}\n`);
     console.log(table(dsRows));
     console.log(`\nCPU milliseconds per request, by process (${cpus().length} cores: the total bounds throughput)\n`);
     console.log(cpuTable(dsRows));
