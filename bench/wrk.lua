@@ -51,7 +51,8 @@ function request()
     return requests[next_request]
   end
   local doc = table.remove(free, 1)
-  if not doc then error("more connections than bench documents") end
+  -- Answers that name no document (errors) retire theirs; the PATCH load has 2 per connection.
+  if not doc then error("no bench document left to edit: errors retired them") end
   in_flight[doc.id] = doc
   edits = edits + 1
   local body = string.format('{"content":"Edit %d.%d by the benchmark.","changeSummary":"bench edit"}', thread_index, edits)
