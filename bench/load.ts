@@ -3,13 +3,14 @@ import type { DocState, Item } from './fixtures';
 import { runWrk } from './wrk';
 
 /**
- * One load run, with wrk (bench/wrk.ts) or autocannon: every connection sends its next request as soon as the
- * previous one answered. Requests rotate over the endpoint's items (many users, many
- * rows); for the document PATCH each in-flight request holds its own document, so two
- * connections never race on one If-Match (the caller refreshes the documents' versions
- * before each run: a request cut off at the end of a run may have changed one). Latencies
- * are recorded per response, so the percentiles (p95 included) come from every request,
- * not from per-second samples, and several runs (slices) can be summarised together.
+ * One load run, with wrk (bench/wrk.ts) or autocannon: every connection sends its next
+ * request as soon as the previous one answered. Requests rotate over the endpoint's items
+ * (many users, many rows); for the document PATCH each in-flight request holds its own
+ * document, so two connections never race on one If-Match (the caller refreshes the
+ * documents' versions before each run: a request cut off at the end of a run may have
+ * changed one). Latencies are taken per response, so the percentiles (p95 included) come
+ * from every request, not from per-second samples, and several runs (slices) can be
+ * summarised together.
  */
 export type Workload = { kind: 'items'; items: Item[] } | { kind: 'documents'; documents: DocState[] };
 
@@ -102,7 +103,7 @@ async function runAutocannon(url: string, workload: Workload, connections: numbe
       bytes += resBytes;
     });
   });
-  return { latencies, requests: latencies.length, maxMs: Math.max(...latencies), statuses, bytes, socketErrors: result.errors, seconds: durationSeconds };
+  return { latencies, requests: latencies.length, maxMs: latencies.reduce((max, ms) => Math.max(max, ms), 0), statuses, bytes, socketErrors: result.errors, seconds: durationSeconds };
 }
 
 /** Slices of one endpoint and role run equally long, so their quantiles merge as they are. */
