@@ -24,7 +24,9 @@ const THREADS = 2;
 
 /** The endpoint's requests as a Lua table, for wrk.lua's init(). */
 function luaData(workload: Workload): string {
-  const str = (s: string) => JSON.stringify(s); // a JSON string of ASCII is a valid Lua string
+  // A Lua string literal: quotes and backslashes escaped, control characters as \ddd.
+  const str = (s: string) =>
+    `"${s.replace(/[\\"]/g, '\\$&').replace(/[\x00-\x1f\x7f]/g, (c) => `\\${String(c.charCodeAt(0)).padStart(3, '0')}`)}"`;
   if (workload.kind === 'items') {
     const items = workload.items.map((i) =>
       `{method=${str(i.method)},path=${str(i.path)},token=${str(i.token)}${i.body ? `,body=${str(i.body)}` : ''}}`);
