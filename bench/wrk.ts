@@ -26,6 +26,7 @@ const THREADS = 2;
 function luaData(workload: Workload): string {
   // A Lua string literal: quotes and backslashes escaped, control characters as \ddd.
   const str = (s: string) =>
+    // eslint-disable-next-line no-control-regex -- the control characters are what it escapes
     `"${s.replace(/[\\"]/g, '\\$&').replace(/[\x00-\x1f\x7f]/g, (c) => `\\${String(c.charCodeAt(0)).padStart(3, '0')}`)}"`;
   if (workload.kind === 'items') {
     const items = workload.items.map((i) =>
