@@ -6,8 +6,8 @@
 --
 -- A thread's connections open 10 ms apart (0.3 s for 32). Opened all in the same instant,
 -- some of their first answers came 100-400 ms late, from the app and from a bare Node.js
--- server whose handler takes 80 us alike; that one-off storm would otherwise be the p99 of a
--- 5 s run (docs/performance.md).
+-- server alike: libuv accepts one connection per turn of a busy event loop. That one-off
+-- storm would otherwise be the p99 of a 5 s run (docs/performance.md, decision 0008).
 
 local threads = {}
 
