@@ -119,7 +119,8 @@ export async function getDocument(db: Db, id: string): Promise<DocumentRow> {
  * change_summary is always set, so a stale summary is never copied into the next version.
  */
 export async function updateDocument(db: Db, id: string, expectedVersion: number, body: z.output<typeof UpdateDocument>): Promise<DocumentRow> {
-  const [document] = await db.query<DocumentRow>(`UPDATE documents
+  const [document] = await db.query<DocumentRow>(
+    `UPDATE documents
         SET title = COALESCE($3, title),
             content = COALESCE($4, content),
             content_type = COALESCE($5, content_type),
@@ -149,7 +150,8 @@ export async function deleteDocument(db: Db, id: string): Promise<string[]> {
 
 /** Publishing keeps the first publication time; like any change, it is a new version (publishing again is none). */
 export async function publishDocument(db: Db, id: string): Promise<DocumentRow> {
-  const [document] = await db.query<DocumentRow>(`UPDATE documents
+  const [document] = await db.query<DocumentRow>(
+    `UPDATE documents
         SET status = 'published',
             published_at = CASE WHEN status = 'published' AND published_at IS NOT NULL THEN published_at ELSE now() END
       WHERE id = $1
@@ -170,7 +172,8 @@ export interface VersionRow {
 }
 
 export async function listVersions(db: Db, documentId: string, options: { limit: number; before?: number }): Promise<Page<VersionRow>> {
-  const found = await db.query<VersionRow>(`SELECT ${VERSION_SUMMARY}
+  const found = await db.query<VersionRow>(
+    `SELECT ${VERSION_SUMMARY}
        FROM document_versions
       WHERE document_id = $1 AND ($2::int IS NULL OR version_number < $2::int)
       ORDER BY version_number DESC
@@ -193,7 +196,8 @@ export async function getVersion(db: Db, documentId: string, versionNumber: numb
  * what the document already holds changes nothing (the trigger bumps only on a change).
  */
 export async function restoreVersion(db: Db, documentId: string, versionNumber: number, expectedVersion?: number): Promise<DocumentRow> {
-  const [document] = await db.query<DocumentRow>(`UPDATE documents d
+  const [document] = await db.query<DocumentRow>(
+    `UPDATE documents d
         SET title = v.title, content = v.content, change_summary = 'Restored from version ' || v.version_number
        FROM document_versions v
       WHERE d.id = $1 AND v.document_id = d.id AND v.version_number = $2

@@ -97,7 +97,8 @@ async function refusedOrMissing(db: Db, id: string): Promise<HttpError> {
 
 export async function updateProject(db: Db, id: string, body: z.output<typeof UpdateProject>): Promise<Project> {
   // Setting a status keeps archived_at consistent with it, as archive/restore do.
-  const changed = await db.query(`UPDATE projects
+  const changed = await db.query(
+    `UPDATE projects
        SET name = COALESCE($2::text, name),
            description = CASE WHEN $3::boolean THEN $4::text ELSE description END,
            status = COALESCE($5::project_status, status),
@@ -116,7 +117,8 @@ export async function updateProject(db: Db, id: string, body: z.output<typeof Up
 }
 
 export async function setProjectArchived(db: Db, id: string, archived: boolean): Promise<Project> {
-  const changed = await db.query(`UPDATE projects
+  const changed = await db.query(
+    `UPDATE projects
        SET status = CASE WHEN $2 THEN 'archived'::project_status ELSE 'active'::project_status END,
            archived_at = CASE WHEN $2 THEN COALESCE(archived_at, now()) ELSE NULL END
      WHERE id = $1

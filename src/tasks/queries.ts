@@ -314,7 +314,8 @@ export async function updateTask(db: Db, id: string, body: UpdateBody): Promise<
                                             ELSE now() END`);
     }
   }
-  const [task]: Task[] = await db.query(`UPDATE tasks t SET ${assignments.join(', ')}
+  const [task]: Task[] = await db.query(
+    `UPDATE tasks t SET ${assignments.join(', ')}
      WHERE t.id = $1
      RETURNING ${TASK_COLUMNS}`,
     params,

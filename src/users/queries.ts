@@ -41,7 +41,8 @@ async function createMyProfile(db: Db): Promise<Profile> {
 // Each field the body names is set (null clears); the others keep their value.
 export async function updateMyProfile(db: Db, change: z.output<typeof UpdateProfile>): Promise<Profile> {
   const has = (field: keyof typeof change) => change[field] !== undefined;
-  const update = () => db.query<Profile>(`UPDATE user_profiles
+  const update = () => db.query<Profile>(
+    `UPDATE user_profiles
        SET bio          = CASE WHEN $1 THEN $2 ELSE bio END,
            location     = CASE WHEN $3 THEN $4 ELSE location END,
            website_url  = CASE WHEN $5 THEN $6 ELSE website_url END,

@@ -88,7 +88,8 @@ async function refusedOrMissing(db: Db, id: string): Promise<HttpError> {
 }
 
 export async function updateWorkspace(db: Db, id: string, body: z.output<typeof UpdateWorkspace>): Promise<Workspace> {
-  const changed: Array<{ id: string }> = await db.query(`UPDATE workspaces
+  const changed: Array<{ id: string }> = await db.query(
+    `UPDATE workspaces
        SET name = COALESCE($2, name),
            slug = COALESCE($3, slug),
            settings = COALESCE($4::jsonb, settings)
