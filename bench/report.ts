@@ -11,6 +11,8 @@ export interface Row extends Measurement {
   xactsPerRequest: number;
   /** Average time a request's transactions waited in pgBouncer for a server connection. */
   poolWaitMsPerRequest: number;
+  /** Average time a request waited for a connection of the app's own pool (its /metrics). */
+  appPoolWaitMsPerRequest: number;
   /** CPU milliseconds per request, by process (Linux /proc; 0 elsewhere). */
   cpuMsPerRequest: CpuSample;
 }
@@ -24,10 +26,11 @@ export interface Check {
 const f = (n: number, digits = 1) => (Number.isFinite(n) ? n.toFixed(digits) : '-');
 
 export function table(rows: Row[]): string {
-  const header = ['endpoint', 'role', 'rps', 'p50 ms', 'p95 ms', 'p99 ms', 'errors', '412', 'queries/req', 'xacts/req', 'pool wait ms', 'bytes/req'];
+  const header = ['endpoint', 'role', 'rps', 'p50 ms', 'p95 ms', 'p99 ms', 'errors', '412', 'queries/req', 'xacts/req', 'app pool wait ms', 'pgBouncer wait ms', 'bytes/req'];
   const lines = rows.map((r) => [
     r.endpoint, r.role, f(r.rps, 0), f(r.p50), f(r.p95), f(r.p99), String(r.errors), String(r.preconditionFailed),
-    f(r.queriesPerRequest, 2), f(r.xactsPerRequest, 2), f(r.poolWaitMsPerRequest, 2), String(r.bytesPerRequest),
+    f(r.queriesPerRequest, 2), f(r.xactsPerRequest, 2), f(r.appPoolWaitMsPerRequest, 1), f(r.poolWaitMsPerRequest, 2),
+    String(r.bytesPerRequest),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
   const render = (cells: string[]) => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');

@@ -12,7 +12,9 @@ import { runLoad, summarize, type LoadGenerator, type RawRun, type Workload } fr
 import { wrkInstalled } from './wrk';
 import { cpuBetween, cpuTotals, type CpuSample } from './cpu';
 import { checks, cpuTable, table, LIST_BIG, LIST_DEEP, LIST_FIRST, LIST_PROJECTS, type Row } from './report';
-import { bouncerCounters, compileApp, startApp, startCommand, stopAll, track, type AppProcess } from './services';
+import {
+  appPoolWaitSeconds, bouncerCounters, compileApp, startApp, startCommand, stopAll, track, type AppProcess,
+} from './services';
 
 /**
  * `npm run bench`: prepares the databases (small = the demo tenants, large = 1,000,000
@@ -211,7 +213,9 @@ async function measureEndpoint(o: Options, { dataset, endpoint, workload, apps, 
   const refresh = () => (workload.kind === 'documents' ? refreshVersions(dataset.ownerUrl, workload.documents) : Promise.resolve());
   const slice = o.duration / o.slices;
   const raw: Record<Row['role'], RawRun[]> = { rls: [], bypass: [] };
-  const counted = { rls: { queries: 0, xacts: 0, waitUs: 0 }, bypass: { queries: 0, xacts: 0, waitUs: 0 } };
+  const counted = {
+    rls: { queries: 0, xacts: 0, waitUs: 0, appWaitS: 0 }, bypass: { queries: 0, xacts: 0, waitUs: 0, appWaitS: 0 },
+  };
   const cpu: Record<Row['role'], CpuSample> = {
     rls: { app: 0, postgres: 0, pgbouncer: 0, loadgen: 0 }, bypass: { app: 0, postgres: 0, pgbouncer: 0, loadgen: 0 },
   };
@@ -229,10 +233,12 @@ async function measureEndpoint(o: Options, { dataset, endpoint, workload, apps, 
       await refresh();
       const targets = { appPid: apps[role].pid, database: dataset.database, bouncerMark };
       const before = await bouncerCounters(bouncerAdmin, dataset.database);
+      const appWaitBefore = await appPoolWaitSeconds(apps[role].url);
       const cpuBefore = cpuTotals(targets);
       raw[role].push(await runLoad(o.loadGenerator, apps[role].url, workload, o.connections, slice));
       const spent = cpuBetween(cpuBefore, cpuTotals(targets));
       const after = await bouncerCounters(bouncerAdmin, dataset.database);
+      counted[role].appWaitS += await appPoolWaitSeconds(apps[role].url) - appWaitBefore;
       for (const key of Object.keys(spent) as Array<keyof CpuSample>) cpu[role][key] += spent[key];
       counted[role].queries += after.queries - before.queries;
       counted[role].xacts += after.xacts - before.xacts;
@@ -250,6 +256,7 @@ async function measureEndpoint(o: Options, { dataset, endpoint, workload, apps, 
       queriesPerRequest: per(counted[role].queries),
       xactsPerRequest: per(counted[role].xacts),
       poolWaitMsPerRequest: per(counted[role].waitUs) / 1000,
+      appPoolWaitMsPerRequest: per(counted[role].appWaitS) * 1000,
       cpuMsPerRequest: {
         app: per(cpu[role].app), postgres: per(cpu[role].postgres), pgbouncer: per(cpu[role].pgbouncer), loadgen: per(cpu[role].loadgen),
       },

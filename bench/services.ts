@@ -136,3 +136,11 @@ export async function bouncerCounters(adminUrl: string, database: string): Promi
     await client.end();
   }
 }
+
+/** Seconds the app's requests have waited for a connection of its pool (its /metrics). */
+export async function appPoolWaitSeconds(appUrl: string): Promise<number> {
+  const metrics = await (await fetch(`${appUrl}/metrics`)).text();
+  const sum = /^db_pool_wait_seconds_sum (\S+)$/m.exec(metrics);
+  if (!sum) throw new Error(`${appUrl}/metrics has no db_pool_wait_seconds_sum`);
+  return Number(sum[1]);
+}

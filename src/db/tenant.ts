@@ -1,6 +1,7 @@
 import type { PoolClient } from 'pg';
 import type { DataSource } from 'typeorm';
 import { HttpError, isRetryableDatabaseError, isUnavailableError } from '../errors';
+import { dbPoolWait } from '../ops/metrics';
 
 interface PostgresRunner {
   releasePostgresConnection(error?: Error): Promise<void>;
@@ -57,7 +58,9 @@ export function tenantTransactions(dataSource: DataSource): WithTenant {
       let open = false;
       let broken: Error | undefined;
       try {
+        const waiting = dbPoolWait.startTimer();
         connection = (await runner.connect()) as PoolClient;
+        waiting();
         if (scope === 'statement') return await work(statementByStatement(connection, identity));
         open = true;
         const client = connection;

@@ -6,17 +6,7 @@ import type { AppDeps } from '../app';
 import { HttpError, problem } from '../errors';
 import { openApiDocument } from '../http/openapi';
 import { queryOnce } from '../db/tenant';
-
-const registry = new client.Registry();
-client.collectDefaultMetrics({ register: registry });
-
-const requestDuration = new client.Histogram({
-  name: 'http_request_duration_seconds',
-  help: 'HTTP request duration by route and status',
-  labelNames: ['method', 'route', 'status'],
-  buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
-  registers: [registry],
-});
+import { metricsRegistry, requestDuration } from './metrics';
 
 declare module 'http' {
   interface IncomingMessage {
@@ -88,13 +78,13 @@ export function opsRouter(deps: AppDeps): Router {
   const router = Router();
 
   // Gauges read this app's pool and Redis; a later app in the same process (tests) replaces them.
-  registry.removeSingleMetric('db_pool_connections');
-  registry.removeSingleMetric('redis_up');
+  metricsRegistry.removeSingleMetric('db_pool_connections');
+  metricsRegistry.removeSingleMetric('redis_up');
   new client.Gauge({
     name: 'db_pool_connections',
     help: 'Database pool connections by state',
     labelNames: ['state'],
-    registers: [registry],
+    registers: [metricsRegistry],
     collect() {
       const pool = (dataSource.driver as unknown as { master?: { totalCount: number; idleCount: number; waitingCount: number } }).master;
       if (!pool) return;
@@ -106,7 +96,7 @@ export function opsRouter(deps: AppDeps): Router {
   new client.Gauge({
     name: 'redis_up',
     help: '1 when the Redis client is connected and ready',
-    registers: [registry],
+    registers: [metricsRegistry],
     collect() {
       this.set(redis.isReady ? 1 : 0);
     },
@@ -133,7 +123,7 @@ export function opsRouter(deps: AppDeps): Router {
   });
 
   router.get('/metrics', async (_req, res) => {
-    res.type(registry.contentType).send(await registry.metrics());
+    res.type(metricsRegistry.contentType).send(await metricsRegistry.metrics());
   });
 
   router.get('/openapi.json', (_req, res) => {

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { api, startTestApp } from '../support/app';
+import { aUser, auth } from '../support/factories';
 
 describe('operations endpoints', () => {
   it('GET /health answers 200 while the process is up', async () => {
@@ -83,6 +84,18 @@ describe('operations endpoints', () => {
     for (const state of ['in_use', 'idle', 'waiting']) expect(res.text).to.match(new RegExp(`^db_pool_connections\\{state="${state}"\\} \\d+`, 'm'));
     expect(res.text).to.match(/^redis_up 1$/m);
     expect(res.text).to.match(/^process_cpu_user_seconds_total /m);
+  });
+
+  it('GET /metrics counts the waits for a database connection of the requests that used one', async () => {
+    const agent = await api();
+    const user = await aUser();
+    const waits = async () => Number(/^db_pool_wait_seconds_count (\d+)$/m.exec((await agent.get('/metrics')).text)?.[1]);
+    const before = await waits();
+
+    expect((await agent.get('/users/me/profile').set(auth(user))).status).to.equal(200);
+    expect((await agent.get('/health')).status).to.equal(200);
+
+    expect(await waits()).to.equal(before + 1);
   });
 
   it('echoes a sane X-Request-Id and replaces one that is not', async () => {
