@@ -148,12 +148,16 @@ export async function deleteDocument(db: Db, id: string): Promise<string[]> {
   return deleted.files;
 }
 
-/** Publishing keeps the first publication time; like any change, it is a new version (publishing again is none). */
+/**
+ * Publishing keeps the first publication time; like any change, it is a new version, whose
+ * summary says so rather than repeating the last edit's (publishing again is none).
+ */
 export async function publishDocument(db: Db, id: string): Promise<DocumentRow> {
   const [document] = await db.query<DocumentRow>(
     `UPDATE documents
         SET status = 'published',
-            published_at = CASE WHEN status = 'published' AND published_at IS NOT NULL THEN published_at ELSE now() END
+            published_at = CASE WHEN status = 'published' AND published_at IS NOT NULL THEN published_at ELSE now() END,
+            change_summary = CASE WHEN status = 'published' THEN change_summary ELSE 'Published' END
       WHERE id = $1
      RETURNING ${DOCUMENT}`, [id]);
   if (!document) throw await whyNotWritten(db, id);

@@ -120,6 +120,19 @@ describe('document versions', () => {
       expect(await count(`SELECT 1 FROM document_versions WHERE document_id = $1`, [document.id])).to.equal(5);
     });
 
+    it('keeps each version\'s own summary through a restore and a publish', async () => {
+      const { member, project } = await aTenant();
+      const document = await aDocumentEditedThreeTimes(project, member);
+
+      expect((await (await api()).post(`/documents/${document.id}/versions/2/restore`).set(auth(member))).status).to.equal(200);
+      expect((await (await api()).post(`/documents/${document.id}/publish`).set(auth(member))).status).to.equal(200);
+      expect((await (await api()).post(`/documents/${document.id}/publish`).set(auth(member))).status).to.equal(200);
+
+      const res = await (await api()).get(`/documents/${document.id}/versions`).set(auth(member));
+      expect(res.body.data.map((v: { changeSummary: string | null }) => v.changeSummary))
+        .to.deep.equal(['Published', 'Restored from version 2', 'edit 3', 'edit 2', 'edit 1', null]);
+    });
+
     it('checks If-Match when it is given: 412 when stale, 200 when current', async () => {
       const { member, project } = await aTenant();
       const document = await aDocumentEditedThreeTimes(project, member);
