@@ -131,3 +131,24 @@ export function summarize(runs: RawRun[]): Measurement {
     bytesPerRequest: requests ? Math.round(bytes / requests) : 0,
   };
 }
+
+/**
+ * Has the app verify each token of the workload once, before the load: `GET /auth/csrf`
+ * authenticates the bearer and touches no data. The slices then measure clients whose tokens
+ * the app knows, as in a steady state (src/auth/passport.ts), not each token's first look-up
+ * in a new process: thousands of them, each an extra transaction, landed in the slices.
+ */
+export async function verifyTokens(appUrl: string, workload: Workload): Promise<void> {
+  const clients = workload.kind === 'items' ? workload.items : workload.documents;
+  const tokens = [...new Set(clients.map((client) => client.token))];
+  let next = 0;
+  const verifyInTurn = async () => {
+    while (next < tokens.length) {
+      const token = tokens[next++];
+      const res = await fetch(`${appUrl}/auth/csrf`, { headers: { authorization: `Bearer ${token}` } });
+      await res.arrayBuffer();
+      if (!res.ok) throw new Error(`GET /auth/csrf with a fixture's token answered ${res.status}`);
+    }
+  };
+  await Promise.all(Array.from({ length: 16 }, verifyInTurn));
+}

@@ -8,7 +8,7 @@ import { Client } from 'pg';
 import { startBouncer } from '../test/support/pgbouncer';
 import { countAll, prepareDataset, ROLES, type Dataset, type DatasetName } from './datasets';
 import { buildFixtures, cleanup, deepPage, refreshVersions, type Fixtures, type Item } from './fixtures';
-import { runLoad, summarize, type LoadGenerator, type RawRun, type Workload } from './load';
+import { runLoad, summarize, verifyTokens, type LoadGenerator, type RawRun, type Workload } from './load';
 import { wrkInstalled } from './wrk';
 import { cpuBetween, cpuTotals, type CpuSample } from './cpu';
 import { checks, cpuTable, table, LIST_BIG, LIST_DEEP, LIST_FIRST, LIST_PROJECTS, type Row } from './report';
@@ -219,6 +219,7 @@ async function measureEndpoint(o: Options, { dataset, endpoint, workload, apps, 
   const cpu: Record<Row['role'], CpuSample> = {
     rls: { app: 0, postgres: 0, pgbouncer: 0, loadgen: 0 }, bypass: { app: 0, postgres: 0, pgbouncer: 0, loadgen: 0 },
   };
+  for (const role of ['rls', 'bypass'] as const) await verifyTokens(apps[role].url, workload);
   if (o.warmup > 0) {
     for (const role of ['rls', 'bypass'] as const) {
       await refresh();
