@@ -16,7 +16,7 @@ export const requestDuration = new client.Histogram({
 // the first thing to read when latency grows (docs/performance.md).
 export const dbPoolWait = new client.Histogram({
   name: 'db_pool_wait_seconds',
-  help: 'Time a request waited for a connection of the database pool',
+  help: 'Time a request transaction waited for a connection of the database pool',
   buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
   registers: [metricsRegistry],
 });
