@@ -47,7 +47,8 @@ export function toPage<Row, T>(rows: Row[], pageSize: number, present: (row: Row
   };
 }
 
-/** A page whose items PostgreSQL rendered and joined (`itemsJson`), with the key of its last item when more follow. */
-export function pageJson(itemsJson: string, nextKey: unknown[] | null): PageJson {
-  return `{"data":[${itemsJson}],"nextCursor":${nextKey ? `"${encodeCursor(nextKey)}"` : 'null'}}`;
+/** toPage() for rows that carry their item as JSON text: the page is assembled, never re-serialised. */
+export function toPageJson<Row>(rows: Row[], pageSize: number, jsonOf: (row: Row) => string, keyOf: (row: Row) => unknown[]): PageJson {
+  const { data, nextCursor } = toPage(rows, pageSize, jsonOf, keyOf);
+  return `{"data":[${data.join(',')}],"nextCursor":${JSON.stringify(nextCursor)}}`;
 }

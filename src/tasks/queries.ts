@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { containing } from '../db/like';
 import type { Db } from '../db/tenant';
 import { HttpError } from '../errors';
-import { decodeCursor, pageJson, toPage, type Page, type PageJson } from '../http/pagination';
+import { decodeCursor, toPage, toPageJson, type Page, type PageJson } from '../http/pagination';
 import {
   TaskPriority, type AddDependency, type CreateTask, type ListTasksQuery, type TaskSort, type UpdateTask,
 } from './schemas';
@@ -122,59 +122,50 @@ function buildCursorShape(sort: TaskSort) {
 const CURSOR_SHAPES = new Map((Object.keys(ORDERS) as TaskSort[]).map((sort) => [sort, buildCursorShape(sort)]));
 const cursorShape = (sort: TaskSort) => CURSOR_SHAPES.get(sort)!;
 
-/** A page of tasks in one row: the tasks' JSON, joined, and the place of the last one in the order. */
-interface TaskPageRow {
-  /** Tasks found, up to the page size + 1: one more says another page exists. */
-  found: number;
-  tasks: string;
-  lastSortKey: string | null;
-  lastId: string | null;
+/** A list row: the task as JSON text, and its place in the order for the cursor. */
+interface TaskListRow {
+  task: string;
+  sortKey: string | null;
+  id: string;
 }
 
 /**
- * The hottest endpoint: one statement reads one keyset page of the project's tasks and
- * answers it as one row, the page's JSON already joined: 51 rows of three columns cost the
- * app 40% more CPU to receive than one (decision 0006). `t.project_id = $1` keeps RLS's
- * ANY(...) test cheap and lets idx_tasks_project_created serve the default order; the
- * optional filters fold away when their parameter is NULL (the statement is planned with its
- * values). Only an empty page asks whether the project is visible at all (404): joining
- * projects on every call would evaluate its policy too, which measured as twice the
- * database time of the page itself.
+ * The hottest endpoint: one statement reads one keyset page of the project's tasks.
+ * `t.project_id = $1` keeps RLS's ANY(...) test cheap and lets idx_tasks_project_created
+ * serve the default order; the optional filters fold away when their parameter is NULL (the
+ * statement is planned with its values). Only an empty page asks whether the project is
+ * visible at all (404): joining projects on every call would evaluate its policy too, which
+ * measured as twice the database time of the page itself.
  */
 export async function listProjectTasks(db: Db, projectId: string, query: ListQuery): Promise<PageJson> {
   const after = decodeCursor(query.cursor, cursorShape(query.sort));
   const order = orderSql(ORDERS[query.sort]);
-  const [page]: TaskPageRow[] = await db.query(
-    `SELECT count(*)::int AS found,
-            coalesce(string_agg(page.task, ',' ORDER BY page.position) FILTER (WHERE page.position <= $12), '') AS tasks,
-            min(page."sortKey") FILTER (WHERE page.position = $12) AS "lastSortKey",
-            min(page.id::text) FILTER (WHERE page.position = $12) AS "lastId"
-       FROM (SELECT row_to_json(task)::text AS task, ${order.keyText} AS "sortKey", t.id,
-                    row_number() OVER (ORDER BY ${order.tasksOrderBy}) AS position
-               FROM tasks t
-                    CROSS JOIN LATERAL (SELECT ${TASK_JSON_COLUMNS}) task
-              WHERE t.project_id = $1
-                AND ($2::task_status IS NULL OR t.status = $2::task_status)
-                AND ($3::task_priority IS NULL OR t.priority = $3::task_priority)
-                AND ($4::uuid IS NULL OR t.assignee_id = $4::uuid)
-                AND ($5::text IS NULL OR t.tags @> ARRAY[$5::text])
-                AND ($6::timestamptz IS NULL OR t.due_date < $6::timestamptz)
-                AND ($7::uuid IS NULL OR t.parent_task_id = $7::uuid)
-                AND ($8::text IS NULL OR t.title ILIKE $8::text)
-                AND ($10::uuid IS NULL OR ${order.afterCursor})
-              ORDER BY ${order.tasksOrderBy}
-              LIMIT $11) page`,
+  const rows: TaskListRow[] = await db.query(
+    `SELECT row_to_json(task)::text AS task, ${order.keyText} AS "sortKey", t.id
+       FROM tasks t
+            CROSS JOIN LATERAL (SELECT ${TASK_JSON_COLUMNS}) task
+      WHERE t.project_id = $1
+        AND ($2::task_status IS NULL OR t.status = $2::task_status)
+        AND ($3::task_priority IS NULL OR t.priority = $3::task_priority)
+        AND ($4::uuid IS NULL OR t.assignee_id = $4::uuid)
+        AND ($5::text IS NULL OR t.tags @> ARRAY[$5::text])
+        AND ($6::timestamptz IS NULL OR t.due_date < $6::timestamptz)
+        AND ($7::uuid IS NULL OR t.parent_task_id = $7::uuid)
+        AND ($8::text IS NULL OR t.title ILIKE $8::text)
+        AND ($10::uuid IS NULL OR ${order.afterCursor})
+      ORDER BY ${order.tasksOrderBy}
+      LIMIT $11`,
     [
       projectId, query.status ?? null, query.priority ?? null, query.assigneeId ?? null, query.tag ?? null,
       query.dueBefore ?? null, query.parentTaskId ?? null, query.q === undefined ? null : containing(query.q),
-      after?.[1] ?? null, after?.[2] ?? null, query.limit + 1, query.limit,
+      after?.[1] ?? null, after?.[2] ?? null, query.limit + 1,
     ],
   );
-  if (page.found === 0) {
+  if (rows.length === 0) {
     const visible = await db.query('SELECT 1 FROM projects WHERE id = $1', [projectId]);
     if (visible.length === 0) throw projectNotFound();
   }
-  return pageJson(page.tasks, page.found > query.limit ? [query.sort, page.lastSortKey, page.lastId] : null);
+  return toPageJson(rows, query.limit, (row) => row.task, (row) => [query.sort, row.sortKey, row.id]);
 }
 
 export async function listSubtasks(db: Db, parentId: string, query: Pick<ListQuery, 'sort' | 'limit' | 'cursor'>): Promise<PageJson> {

@@ -25,9 +25,6 @@ const TENANT_TABLES = [
   'users', 'workspaces',
 ];
 const PAGE = 50;
-// One page of rows: the page, the one that says another page exists, and the row that the
-// page's numbering (a window function) reads ahead to close the last one.
-const ONE_PAGE_OF_ROWS = PAGE + 2;
 
 describe('EXPLAIN of the hot queries (application role, large-dataset shape)', function () {
   this.timeout(300_000);
@@ -153,7 +150,7 @@ describe('EXPLAIN of the hot queries (application role, large-dataset shape)', f
     expectNoSeqScan(plan);
     expectInitPlansRunOnce(plan);
     expect(scansOf(plan, 'tasks').map((n) => n['Index Name']), shown(plan)).to.deep.equal(['idx_tasks_project_created']);
-    expect(rowsRead(plan, 'tasks'), shown(plan)).to.be.at.most(ONE_PAGE_OF_ROWS);
+    expect(rowsRead(plan, 'tasks'), shown(plan)).to.be.at.most(PAGE + 1);
   });
 
   it('serves a page 55 pages deep from the same index, starting at the cursor and in its order: no more rows read than page 1', async () => {
@@ -165,7 +162,7 @@ describe('EXPLAIN of the hot queries (application role, large-dataset shape)', f
     expect(scan['Index Cond'], shown(plan)).to.match(/ROW\(created_at, id\) </);
     // The rest of the project in index order, stopped after one page: not all of it, sorted.
     expect(nodes(plan).map((n) => n['Node Type']), shown(plan)).to.not.include('Sort');
-    expect(rowsRead(plan, 'tasks'), shown(plan)).to.be.at.most(ONE_PAGE_OF_ROWS);
+    expect(rowsRead(plan, 'tasks'), shown(plan)).to.be.at.most(PAGE + 1);
   });
 
   it('gets a task by id through a unique index on id, reading one row', async () => {
