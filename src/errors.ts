@@ -100,6 +100,23 @@ const DUPLICATES: Record<string, string> = {
   task_dependencies_task_depends_on_key: 'This task already depends on that task.',
 };
 
+/**
+ * The field a client sent against a CHECK rule of the data that its schema could not see
+ * (a due date is compared with the row's own creation time), so the 400 can name it.
+ */
+const FIELD_RULES: Record<string, FieldError> = {
+  chk_due_date_future: { path: 'body.dueDate', message: 'Must be later than the time the task was created.' },
+  chk_estimated_hours_positive: { path: 'body.estimatedHours', message: 'Must be greater than 0.' },
+  chk_actual_hours_positive: { path: 'body.actualHours', message: 'Must be greater than 0.' },
+  chk_task_title_not_empty: { path: 'body.title', message: 'Must not be blank.' },
+  chk_document_title_not_empty: { path: 'body.title', message: 'Must not be blank.' },
+  chk_project_name_not_empty: { path: 'body.name', message: 'Must not be blank.' },
+  chk_workspace_name_not_empty: { path: 'body.name', message: 'Must not be blank.' },
+  chk_workspace_slug_format: { path: 'body.slug', message: 'Lower-case letters, digits and inner hyphens, at most 63 characters.' },
+  chk_email_format: { path: 'body.email', message: 'Must be an email address.' },
+  chk_username_length: { path: 'body.username', message: 'Must be 3 to 50 characters.' },
+};
+
 /** The one map from PostgreSQL error codes to HTTP answers. */
 export function fromDatabaseError(error: unknown): HttpError | undefined {
   const { code, message = '', constraint } = (error ?? {}) as DatabaseError;
@@ -123,6 +140,7 @@ export function fromDatabaseError(error: unknown): HttpError | undefined {
     case '23502':
       return HttpError.badRequest('A required value is missing.');
     case '23514':
+      if (constraint && FIELD_RULES[constraint]) return HttpError.validation([FIELD_RULES[constraint]]);
       return HttpError.badRequest('A value in the request breaks a rule of the data (for example a date or a number out of range).');
     case '23503':
       return message.startsWith('update or delete')

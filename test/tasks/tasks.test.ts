@@ -82,11 +82,12 @@ describe('tasks: create, read, update, delete', () => {
       expect(res.body.assigneeId).to.equal(bystander.id);
     });
 
-    it('refuses a due date in the past with 400 and writes nothing', async () => {
+    it('refuses a due date in the past with a 400 that names dueDate, and writes nothing', async () => {
       const { project, member } = await aTenant();
       const before = await count('SELECT 1 FROM tasks WHERE project_id = $1', [project.id]);
       const res = await (await api()).post(`/projects/${project.id}/tasks`).set(auth(member)).send({ title: 't', dueDate: inDays(-1) });
       expectProblem(res, 400);
+      expect(res.body.errors).to.deep.equal([{ path: 'body.dueDate', message: 'Must be later than the time the task was created.' }]);
       expect(JSON.stringify(res.body)).not.to.match(/chk_|constraint|violates/i);
       expect(await count('SELECT 1 FROM tasks WHERE project_id = $1', [project.id])).to.equal(before);
     });
@@ -184,6 +185,15 @@ describe('tasks: create, read, update, delete', () => {
       expectProblem(await (await api()).patch(`/tasks/${task.id}`).set(auth(viewer)).send({ title: 'Hijacked' }), 403);
       const { rows } = await owner().query('SELECT title FROM tasks WHERE id = $1', [task.id]);
       expect(rows[0].title).to.equal(task.title);
+    });
+
+    it('refuses a due date before the task was created with a 400 that names dueDate, and changes nothing', async () => {
+      const { task, member } = await aTenant();
+      const res = await (await api()).patch(`/tasks/${task.id}`).set(auth(member)).send({ title: 'Renamed', dueDate: '2020-01-01T00:00:00Z' });
+      expectProblem(res, 400);
+      expect(res.body.errors).to.deep.equal([{ path: 'body.dueDate', message: 'Must be later than the time the task was created.' }]);
+      const { rows } = await owner().query('SELECT title, due_date FROM tasks WHERE id = $1', [task.id]);
+      expect(rows[0]).to.deep.equal({ title: task.title, due_date: null });
     });
 
     it('answers 400 naming projectId, workspaceId or creatorId, which cannot move', async () => {
