@@ -4,10 +4,16 @@ import typeis from 'type-is';
 import type { AppDeps } from '../app';
 import { requireUser, actorOf, userIdOf } from '../auth/user';
 import { HttpError } from '../errors';
+import { refuseDeclaredOverLimit } from '../http/declared-length';
 import { IdParams, parse } from '../http/validate';
 import { checkWritableParent, deleteAttachment, getAttachment, insertAttachment } from './queries';
 import { UploadFields, type AttachmentEntityType } from './schemas';
 import { attachmentStorage, displayName, saneMimeType, storedFileRemover } from './storage';
+
+// What a multipart body may carry besides the file, at most (multer's limits in storage.ts:
+// 12 parts with their headers, 10 small fields): a declared length beyond the file limit plus
+// this cannot hold an acceptable file.
+const MULTIPART_ENVELOPE_BYTES = 1024 * 1024;
 
 const PARENT_PATHS: Array<[AttachmentEntityType, string]> = [
   ['task', '/tasks/:id/attachments'],
@@ -37,6 +43,7 @@ export function attachmentsRouter({ withTenant, config, logger }: AppDeps): Rout
       if (!typeis(req, ['multipart/form-data'])) {
         throw HttpError.unsupportedMediaType('Send the file as multipart/form-data, in the field "file".');
       }
+      refuseDeclaredOverLimit(req, res, config.maxUploadBytes + MULTIPART_ENVELOPE_BYTES);
       const me = userIdOf(req)!;
       await withTenant(actorOf(req), (db) => checkWritableParent(db, entityType, id));
       const file = await storage.receive(req, res);

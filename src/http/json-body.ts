@@ -1,6 +1,8 @@
 import { isUtf8 } from 'node:buffer';
 import express, { type RequestHandler } from 'express';
+import typeis from 'type-is';
 import { HttpError } from '../errors';
+import { refuseDeclaredOverLimit } from './declared-length';
 
 /**
  * JSON bodies: parsed by express.json, refused (400) when the bytes are not UTF-8 (Node would
@@ -10,16 +12,22 @@ import { HttpError } from '../errors';
  */
 export const MAX_JSON_DEPTH = 32;
 
+const JSON_TYPES = ['application/json', 'application/*+json'];
+
 export function jsonBodies(limit: number): RequestHandler[] {
+  const declaredWithinLimit: RequestHandler = (req, res, next) => {
+    if (typeis(req, JSON_TYPES)) refuseDeclaredOverLimit(req, res, limit);
+    next();
+  };
   const parser = express.json({
     limit,
     strict: true,
-    type: ['application/json', 'application/*+json'],
+    type: JSON_TYPES,
     verify: (_req, _res, raw) => {
       if (!isUtf8(raw)) throw HttpError.badRequest('The request body is not valid UTF-8.');
     },
   });
-  return [parser, refuseUnsafeShapes];
+  return [declaredWithinLimit, parser, refuseUnsafeShapes];
 }
 
 const refuseUnsafeShapes: RequestHandler = (req, _res, next) => {

@@ -3,7 +3,7 @@ import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { expect } from 'chai';
 import supertest from 'supertest';
-import { api, startTestApp } from '../support/app';
+import { api, postDeclaringLength, startTestApp } from '../support/app';
 import { owner } from '../support/db';
 import { aDocument, aProject, aTenant, auth } from '../support/factories';
 import {
@@ -150,6 +150,20 @@ describe('attachments', () => {
         expect(await attachmentsOf(task.id)).to.equal(1);
         const added = (await filesOnDisk()).filter((f) => !before.includes(f));
         expect(added).to.deep.equal([(await rowOf(exact.body.id)).storage_path]);
+      } finally {
+        await small.close();
+      }
+    });
+
+    it('answers 413 at once to an upload declared far over the limit, without waiting for it', async () => {
+      const { member, task } = await aTenantWithParents();
+      const small = await startTestApp({ maxUploadBytes: 1024 });
+      try {
+        const res = await postDeclaringLength(small.app, `/tasks/${task.id}/attachments`,
+          { ...auth(member), 'content-type': 'multipart/form-data; boundary=x' }, 99_999_999);
+        expect(res.status).to.equal(413);
+        expect(res.headers.connection).to.equal('close');
+        expect(await attachmentsOf(task.id)).to.equal(0);
       } finally {
         await small.close();
       }

@@ -1,4 +1,7 @@
 import 'reflect-metadata';
+import { once } from 'node:events';
+import { request, type IncomingHttpHeaders } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { Express } from 'express';
 import supertest from 'supertest';
 import { DataSource } from 'typeorm';
@@ -77,4 +80,31 @@ export async function api(): Promise<ReturnType<typeof supertest.agent>> {
 export async function closeTestApps(): Promise<void> {
   for (const instance of [...open]) await instance.close();
   shared = undefined;
+}
+
+/**
+ * A POST that declares `declaredBytes` of body and sends one byte, never the rest: what the
+ * app answers before the body arrives (a test times out if it waits for the body instead).
+ */
+export async function postDeclaringLength(
+  app: Express, path: string, headers: Record<string, string>, declaredBytes: number,
+): Promise<{ status: number; headers: IncomingHttpHeaders; body: string }> {
+  const server = app.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  try {
+    return await new Promise((resolve, reject) => {
+      const req = request({ host: '127.0.0.1', port, path, method: 'POST', headers: { ...headers, 'content-length': String(declaredBytes) } });
+      req.on('response', (res) => {
+        let body = '';
+        res.setEncoding('utf8').on('data', (chunk: string) => { body += chunk; });
+        res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body }));
+      });
+      req.on('error', reject); // after the answer, the app closing the connection is expected and settles nothing
+      req.write('{');
+    });
+  } finally {
+    server.closeAllConnections();
+    server.close();
+  }
 }

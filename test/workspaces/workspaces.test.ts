@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { expect } from 'chai';
-import { api } from '../support/app';
+import { api, postDeclaringLength, testApp } from '../support/app';
 import { owner } from '../support/db';
 import { aProject, aTask, aTenant, aUser, aWorkspace, addWorkspaceMember, auth } from '../support/factories';
 import { allPages, count, errorPaths, expectProblem, expectSameNotFound, randomId } from '../support/tenancy-factories';
@@ -76,6 +76,14 @@ describe('workspaces', () => {
       const res = await (await api()).post('/workspaces').set(auth(me)).send({ name: 'Big', slug: slugOf(), settings: { blob: 'x'.repeat(2_000_000) } });
       expectProblem(res, 413);
       expect(await count(`SELECT 1 FROM workspaces WHERE owner_id = $1`, [me.id])).to.equal(0);
+    });
+
+    it('answers 413 at once to a body declared over the size limit, without waiting for it', async () => {
+      const me = await aUser();
+      const res = await postDeclaringLength((await testApp()).app, '/workspaces', { ...auth(me), 'content-type': 'application/json' }, 99_999_999);
+      expect(res.status).to.equal(413);
+      expect(res.headers['content-type']).to.match(/^application\/problem\+json/);
+      expect(res.headers.connection).to.equal('close');
     });
 
     it('answers 400 for malformed JSON and 415 for a body that is not JSON', async () => {
