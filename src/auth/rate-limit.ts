@@ -10,8 +10,9 @@ import type { RedisClient } from '../redis';
 /**
  * Brute-force limits on POST /auth/login, counted in Redis so every instance shares them:
  * per client IP (behind `trust proxy`) and per account (the lower-cased email, hashed), both
- * over the same window. Only failed attempts count. When Redis is down the limiter throws,
- * and the login answers 503: it fails closed.
+ * over the same window; and on POST /auth/password per user, so a stolen session or token
+ * cannot guess the current password either. Only failed attempts count. When Redis is down
+ * the limiter throws, and the request answers 503: it fails closed.
  */
 const UNLOADED_SCRIPT = '0'.repeat(40);
 
@@ -45,6 +46,8 @@ class RecoveringRedisStore extends RedisStore {
 export interface LoginLimiters {
   perIp: RequestHandler;
   perAccount: RequestHandler;
+  /** POST /auth/password, after requireUser: the account's limit, keyed by the user id. */
+  passwordChange: RequestHandler;
 }
 
 /** Where the login route leaves the validated email for the per-account key. */
@@ -82,5 +85,6 @@ export function loginLimiters(config: Config, redis: RedisClient | undefined, lo
     perIp: limiter('rl:login:ip:', config.loginAttemptsPerIp, (req) => ipKeyGenerator(req.ip ?? '')),
     perAccount: limiter('rl:login:account:', config.loginAttemptsPerAccount,
       (_req, res) => createHash('sha256').update(loginEmailOf(res)).digest('hex')),
+    passwordChange: limiter('rl:password:user:', config.loginAttemptsPerAccount, (req) => req.user!.id),
   };
 }

@@ -159,7 +159,7 @@ export function authRouter(deps: AppDeps): Router {
     res.json({ csrfToken: csrf.issue(req, res) });
   });
 
-  router.post('/auth/password', requireUser, async (req, res) => {
+  router.post('/auth/password', requireUser, limiters.passwordChange, async (req, res) => {
     const body = parse(ChangePassword, req.body, 'body');
     const keep = currentSessionToken(req);
     const [currentHash, others] = await withTenant(actorOf(req), async (db) => [await myPasswordHash(db), await myOtherSessionTokens(db, keep)] as const);

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import supertest from 'supertest';
 import { owner } from '../support/db';
 import { aUser, auth } from '../support/factories';
-import { testApp, type TestApp } from '../support/app';
+import { startTestApp, testApp, type TestApp } from '../support/app';
 import { appBehindProxy, expectProblem, logInWithCookie, sessionIdOf, sha256, uniqueIp } from './support';
 
 describe('POST /auth/password', () => {
@@ -75,5 +75,24 @@ describe('POST /auth/password', () => {
     const { agent } = await logInWithCookie(shared.app, user);
     expectProblem(await agent.post('/auth/password').send({ currentPassword: user.password, newPassword }), 403);
     expectProblem(await supertest(shared.app).post('/auth/password').send({ currentPassword: user.password, newPassword }), 401);
+  });
+
+  it('answers 429 once the account has failed the limit of current-password checks, even to the right one', async () => {
+    const limited = await startTestApp({ loginAttemptsPerAccount: 3, loginWindowMs: 60_000 });
+    const user = await aUser();
+    const storedHash = async () => (await owner().query(`SELECT password_hash FROM users WHERE id = $1`, [user.id])).rows[0].password_hash;
+    const before = await storedHash();
+    try {
+      const change = (currentPassword: string) =>
+        supertest(limited.app).post('/auth/password').set(auth(user)).send({ currentPassword, newPassword });
+      for (let i = 0; i < 3; i += 1) expectProblem(await change('not my password at all'), 400);
+      const refused = await change(user.password);
+      expectProblem(refused, 429);
+      expect(Number(refused.headers['retry-after'])).to.be.within(1, 60);
+      expect(await storedHash()).to.equal(before);
+    } finally {
+      await limited.deps.redis.del(`rl:password:user:${user.id}`);
+      await limited.close();
+    }
   });
 });
