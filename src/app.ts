@@ -10,7 +10,7 @@ import type { RegistryStore } from './auth/session';
 import { requestLogging, opsRouter, metricsMiddleware } from './ops/router';
 import { requireJsonBodies } from './http/content-type';
 import { jsonBodies } from './http/json-body';
-import { noRoute } from './http/no-route';
+import { answerOptions, noRoute } from './http/no-route';
 import { authentication, authRouter } from './auth/router';
 import { usersRouter } from './users/router';
 import { workspacesRouter } from './workspaces/router';
@@ -43,6 +43,13 @@ export function buildApp(deps: AppDeps): express.Express {
   app.use(requestLogging(deps));
   app.use(metricsMiddleware());
   app.use(helmet());
+  // Answers are per user, and some show a secret once (a new API token): no cache keeps them.
+  // The attachment download and the static /docs set their own.
+  app.use((_req, res, next) => {
+    res.setHeader('Cache-Control', 'no-store');
+    next();
+  });
+  app.use(answerOptions);
   // Operations endpoints come first: no session, no body parsing.
   app.use(opsRouter(deps));
 

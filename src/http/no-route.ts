@@ -28,11 +28,26 @@ function knownPaths(): KnownPath[] {
   return known;
 }
 
+/** The methods a path answers, as an Allow header ('' for an unknown path). */
+function allowFor(path: string): { allowed: Set<string>; allow: string } {
+  const allowed = new Set(knownPaths().filter(({ pattern }) => pattern.test(path)).flatMap(({ methods }) => methods));
+  if (allowed.size === 0) return { allowed, allow: '' };
+  if (allowed.has('GET')) allowed.add('HEAD');
+  return { allowed, allow: [...allowed, 'OPTIONS'].sort().join(', ') };
+}
+
+/** OPTIONS on a known path: 204 with Allow (Express's default was a 200 text/plain body). */
+export const answerOptions: RequestHandler = (req, res, next) => {
+  if (req.method !== 'OPTIONS') return next();
+  const { allow } = allowFor(req.path);
+  if (!allow) return next(HttpError.notFound(`No route for ${req.method} ${req.path}.`));
+  res.setHeader('Allow', allow);
+  res.status(204).end();
+};
+
 /** The last route: a known path asked with another method is a 405 with Allow; anything else a 404. */
 export const noRoute: RequestHandler = (req, _res, next) => {
-  const allowed = new Set(knownPaths().filter(({ pattern }) => pattern.test(req.path)).flatMap(({ methods }) => methods));
+  const { allowed, allow } = allowFor(req.path);
   if (allowed.size === 0 || allowed.has(req.method)) return next(HttpError.notFound(`No route for ${req.method} ${req.path}.`));
-  if (allowed.has('GET')) allowed.add('HEAD');
-  const allow = [...allowed].sort().join(', ');
   next(new HttpError(405, 'Method Not Allowed', `${req.method} is not allowed here; use ${allow}.`, undefined, { Allow: allow }));
 };

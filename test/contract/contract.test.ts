@@ -131,7 +131,7 @@ describe('contract: methods and unknown routes', () => {
     const res = await (await api()).put(`/tasks/${task.id}`).set(auth(alice)).send({ title: 'x' });
 
     expectProblem(res, 405);
-    expect(res.headers.allow).to.equal('DELETE, GET, HEAD, PATCH');
+    expect(res.headers.allow).to.equal('DELETE, GET, HEAD, OPTIONS, PATCH');
     expect(res.body.type).to.equal('urn:problem:method-not-allowed');
   });
 
@@ -142,15 +142,46 @@ describe('contract: methods and unknown routes', () => {
     const health = await agent.post('/health');
 
     expectProblem(projects, 405);
-    expect(projects.headers.allow).to.equal('GET, HEAD, POST');
+    expect(projects.headers.allow).to.equal('GET, HEAD, OPTIONS, POST');
     expectProblem(health, 405);
-    expect(health.headers.allow).to.equal('GET, HEAD');
+    expect(health.headers.allow).to.equal('GET, HEAD, OPTIONS');
+  });
+
+  it('answers OPTIONS with 204 and Allow, and lists OPTIONS in the Allow of a 405', async () => {
+    const { owner: alice, task } = await aTenant();
+    const agent = await api();
+
+    const options = await agent.options(`/tasks/${task.id}`).set(auth(alice));
+    const wrong = await agent.put(`/tasks/${task.id}`).set(auth(alice)).send({ title: 'x' });
+
+    expect(options.status).to.equal(204);
+    expect(options.headers.allow).to.equal('DELETE, GET, HEAD, OPTIONS, PATCH');
+    expect(options.text).to.equal('');
+    expect(wrong.headers.allow).to.equal('DELETE, GET, HEAD, OPTIONS, PATCH');
   });
 
   it('still answers 404 problem+json for a path that does not exist', async () => {
     const res = await (await api()).get('/no-such-thing/at-all');
 
     expectProblem(res, 404);
+  });
+});
+
+describe('contract: caching', () => {
+  it('tells every cache not to store an answer: they are per user, and some show a secret once', async () => {
+    const { owner: alice, task } = await aTenant();
+    const agent = await api();
+
+    const answers = [
+      await agent.get('/auth/me').set(auth(alice)),
+      await agent.post('/auth/tokens').set(auth(alice)).send({ name: 'ci' }),
+      await agent.get(`/tasks/${task.id}`).set(auth(alice)),
+      await agent.get('/auth/csrf'),
+      await agent.get(`/tasks/${task.id}`),
+    ];
+
+    expect(answers.map((res) => res.status)).to.deep.equal([200, 201, 200, 200, 404]);
+    for (const res of answers) expect(res.headers['cache-control'], `${res.req.method} ${res.req.path}`).to.equal('no-store');
   });
 });
 
@@ -214,6 +245,14 @@ describe('contract: task due dates', () => {
 describe('contract: authentication answers', () => {
   it('sends WWW-Authenticate with a 401 for a request without credentials', async () => {
     const res = await (await api()).get('/auth/me');
+
+    expectProblem(res, 401);
+    expect(res.headers['www-authenticate']).to.equal('Bearer');
+  });
+
+  it('sends WWW-Authenticate with the 401 of a failed login too', async () => {
+    const me = await aUser();
+    const res = await (await api()).post('/auth/login').set('X-Forwarded-For', uniqueIp()).send({ email: me.email, password: 'not the password' });
 
     expectProblem(res, 401);
     expect(res.headers['www-authenticate']).to.equal('Bearer');
