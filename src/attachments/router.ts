@@ -57,7 +57,7 @@ export function attachmentsRouter({ withTenant, config, logger }: AppDeps): Rout
             entityType, entityId: id, ...stored, originalFilename: displayName(file.originalname),
             size: file.size, mimeType: saneMimeType(file.mimetype), uploaderId: me,
           }));
-          res.status(201).json(attachment);
+          res.status(201).location(`/attachments/${attachment.id}`).json(attachment);
         } catch (error) {
           await storage.remove(stored.storagePath); // no row, so no file
           throw error;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { problemResponses, registry, security, securityOrAnonymous } from '../http/openapi';
+import { created, problemResponses, registry, security, securityOrAnonymous } from '../http/openapi';
 import { IdParams, uuid } from '../http/validate';
 
 /** Request and response shapes of attachments; also the OpenAPI source. */
@@ -36,7 +36,7 @@ for (const [entityType, parent] of [['task', 'tasks'], ['document', 'documents']
     summary: `Attach a file to a ${entityType} (project members)`,
     request: { params: IdParams, body: { content: { 'multipart/form-data': { schema: UploadForm } } } },
     responses: {
-      201: { description: 'The new attachment', content: { 'application/json': { schema: Attachment } } },
+      201: created(Attachment, 'The new attachment'),
       ...problemResponses, 413: tooLarge, 415: unsupported,
     },
   });

@@ -41,6 +41,7 @@ export function documentsRouter({ withTenant, config, logger }: AppDeps): Router
     const body = parse(CreateDocument, req.body, 'body');
     const me = userIdOf(req)!;
     const document = await withTenant(actorOf(req), (db) => createDocument(db, me, id, body));
+    res.location(`/documents/${document.id}`);
     sendDocument(res, document, 201);
   });
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { HttpError } from '../errors';
-import { json, jsonBody, page, problemResponses, registry, security, securityOrAnonymous } from '../http/openapi';
+import { created, json, jsonBody, page, problemResponses, registry, security, securityOrAnonymous } from '../http/openapi';
 import { cursor, limit } from '../http/pagination';
 import { IdParams, name, text, uuid } from '../http/validate';
 import { DOCUMENT_STATUSES } from './entity';
@@ -120,7 +120,7 @@ registry.registerPath({
   method: 'post', path: '/projects/{id}/documents', tags: tagsOf, security,
   summary: 'Create a document (project members); it starts at version 1',
   request: { params: IdParams, body: jsonBody(CreateDocument) },
-  responses: { 201: withEtag(Document, 'The new document'), ...problemResponses },
+  responses: { 201: created(Document, 'The new document', { ETag: etagHeader }), ...problemResponses },
 });
 registry.registerPath({
   method: 'get', path: '/documents/{id}', tags: tagsOf, security: securityOrAnonymous, summary: 'A document, with its version as ETag',

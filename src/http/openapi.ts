@@ -52,6 +52,12 @@ export const json = <T extends z.ZodType>(schema: T, description: string) => ({
   description,
   content: { 'application/json': { schema } },
 });
+/** A 201 whose Location is the new resource's own path (GET answers it). */
+export const created = <T extends z.ZodType>(schema: T, description: string, headers: Record<string, z.ZodType> = {}) => ({
+  description,
+  headers: z.object({ Location: z.string().describe('The path of the new resource'), ...headers }),
+  content: { 'application/json': { schema } },
+});
 export const jsonBody = <T extends z.ZodType>(schema: T) => ({ content: { 'application/json': { schema } } });
 export const noContent = { description: 'Done; no body.' };
 interface Operation {

@@ -25,7 +25,7 @@ export function projectsRouter({ withTenant, config, logger }: AppDeps): Router 
   router.post('/projects', requireUser, async (req, res) => {
     const body = parse(CreateProject, req.body, 'body');
     const project = await withTenant(actorOf(req), (db) => createProject(db, body));
-    res.status(201).json(project);
+    res.status(201).location(`/projects/${project.id}`).json(project);
   });
 
   // No requireUser: a public project is readable by anyone; RLS hides the rest (404).

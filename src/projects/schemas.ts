@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { json, jsonBody, noContent, page, problemResponses, registry, security, securityOrAnonymous } from '../http/openapi';
+import { created, json, jsonBody, noContent, page, problemResponses, registry, security, securityOrAnonymous } from '../http/openapi';
 import { cursor, limit } from '../http/pagination';
 import { IdParams, name, text, uuid } from '../http/validate';
 import { PROJECT_ROLES, PROJECT_STATUSES, PROJECT_VISIBILITIES } from './entity';
@@ -88,7 +88,7 @@ registry.registerPath({
 registry.registerPath({
   method: 'post', path: '/projects', tags, security, summary: 'Create a project in a workspace I belong to',
   request: { body: jsonBody(CreateProject) },
-  responses: { 201: json(Project, 'The new project'), ...problemResponses },
+  responses: { 201: created(Project, 'The new project'), ...problemResponses },
 });
 registry.registerPath({
   method: 'get', path: '/projects/{id}', tags, security: securityOrAnonymous,

@@ -26,7 +26,7 @@ export function tasksRouter({ withTenant, config, logger }: AppDeps): Router {
     const { id } = parse(IdParams, req.params, 'path');
     const body = parse(CreateTask, req.body, 'body');
     const task = await withTenant(actorOf(req), (db) => createTask(db, id, body), 'statement');
-    res.status(201).json(task);
+    res.status(201).location(`/tasks/${task.id}`).json(task);
   });
 
   router.get('/tasks/:id', async (req, res) => {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { json, jsonBody, noContent, page, problemResponses, registry, security, securityOrAnonymous } from '../http/openapi';
+import { created, json, jsonBody, noContent, page, problemResponses, registry, security, securityOrAnonymous } from '../http/openapi';
 import { cursor, limit } from '../http/pagination';
 import { IdParams, name, text, uuid } from '../http/validate';
 import { DEPENDENCY_TYPES, TASK_PRIORITIES, TASK_STATUSES } from './entity';
@@ -134,7 +134,7 @@ registry.registerPath({
   method: 'post', path: '/projects/{id}/tasks', tags: openTags, security,
   summary: 'Create a task (project members and above); the assignee must belong to the workspace',
   request: { params: IdParams, body: jsonBody(CreateTask) },
-  responses: { 201: json(Task, 'The new task'), ...problemResponses },
+  responses: { 201: created(Task, 'The new task'), ...problemResponses },
 });
 registry.registerPath({
   method: 'get', path: '/tasks/{id}', tags: openTags, security: securityOrAnonymous, summary: 'A task',

@@ -23,7 +23,7 @@ export function workspacesRouter({ withTenant, config, logger }: AppDeps): Route
   router.post('/workspaces', requireUser, async (req, res) => {
     const body = parse(CreateWorkspace, req.body, 'body');
     const workspace = await withTenant(actorOf(req), (db) => createWorkspace(db, body));
-    res.status(201).json(workspace);
+    res.status(201).location(`/workspaces/${workspace.id}`).json(workspace);
   });
 
   router.get('/workspaces/:id', requireUser, async (req, res) => {

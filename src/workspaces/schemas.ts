@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { json, jsonBody, noContent, page, problemResponses, registry, security } from '../http/openapi';
+import { created, json, jsonBody, noContent, page, problemResponses, registry, security } from '../http/openapi';
 import { email } from '../auth/schemas';
 import { cursor, limit } from '../http/pagination';
 import { IdParams, name, uuid } from '../http/validate';
@@ -74,7 +74,7 @@ registry.registerPath({
 registry.registerPath({
   method: 'post', path: '/workspaces', tags, security, summary: 'Create a workspace (I become its owner)',
   request: { body: jsonBody(CreateWorkspace) },
-  responses: { 201: json(Workspace, 'The new workspace'), ...problemResponses },
+  responses: { 201: created(Workspace, 'The new workspace'), ...problemResponses },
 });
 registry.registerPath({
   method: 'get', path: '/workspaces/{id}', tags, security, summary: 'A workspace I belong to, with my role',
