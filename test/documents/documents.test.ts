@@ -508,7 +508,9 @@ describe('documents', () => {
       expect(res.headers.etag).to.equal('"2"');
       expect(res.body).to.include({ status: 'published', version: 2 });
       expect(res.body.publishedAt).to.be.a('string');
-      expect(again.body).to.include({ version: 2, publishedAt: res.body.publishedAt });
+      expect(again.body).to.include({ version: 2, publishedAt: res.body.publishedAt, updatedAt: res.body.updatedAt });
+      expect(again.headers.etag).to.equal('"2"');
+      expect(await count(`SELECT 1 FROM audit_events WHERE row_id = $1 AND operation = 'UPDATE'`, [document.id])).to.equal(1);
     });
 
     it('refuses a body with fields (there are none) with 400', async () => {

@@ -161,6 +161,14 @@ describe('tasks: create, read, update, delete', () => {
       expect(new Date(res.body.updatedAt).getTime()).to.be.greaterThan(new Date(res.body.createdAt).getTime());
     });
 
+    it('leaves updatedAt alone when the PATCH changes nothing', async () => {
+      const { task, member } = await aTenant();
+      const first = await (await api()).patch(`/tasks/${task.id}`).set(auth(member)).send({ title: 'Same' });
+      const again = await (await api()).patch(`/tasks/${task.id}`).set(auth(member)).send({ title: 'Same' });
+      expect(again.status).to.equal(200);
+      expect(again.body.updatedAt).to.equal(first.body.updatedAt);
+    });
+
     it('clears nullable fields sent as null', async () => {
       const { project, member, admin } = await aTenant();
       const [task] = await arrangeTasks(project, member, [{ assigneeId: admin.id, dueDate: inDays(2) }]);
