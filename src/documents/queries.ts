@@ -57,6 +57,9 @@ async function whyNotWritten(db: Db, id: string, expectedVersion?: number): Prom
     `SELECT version, ${WRITABLE} AS writable FROM documents WHERE id = $1`, [id]);
   if (!document) return notFound();
   if (!document.writable) return HttpError.forbidden();
+  if (expectedVersion === 0) {
+    return HttpError.preconditionFailed(`A weak ETag never matches If-Match; send the document's ETag as given, "${document.version}".`);
+  }
   return HttpError.preconditionFailed(
     `The document has changed: it is at version ${document.version}${expectedVersion ? `, not ${expectedVersion}` : ''}. Fetch it again.`);
 }

@@ -374,7 +374,9 @@ describe('documents', () => {
       expectProblem(stale, 412);
       expect(stale.headers.etag, 'no ETag that is not the version').to.equal(undefined);
       expectProblem(await patch('"7"', { content: 'future write' }), 412);
-      expectProblem(await patch('W/"2"', { content: 'weak write' }), 412);
+      const weak = await patch('W/"2"', { content: 'weak write' });
+      expectProblem(weak, 412);
+      expect(weak.body.detail).to.equal('A weak ETag never matches If-Match; send the document\'s ETag as given, "2".');
 
       const { rows } = await owner().query(`SELECT content, version FROM documents WHERE id = $1`, [document.id]);
       expect(rows[0]).to.deep.equal({ content: 'v2', version: 2 });
