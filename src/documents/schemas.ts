@@ -48,7 +48,7 @@ export const ListVersionsQuery = z.object({ limit, cursor }).strict();
 const versionNumber = z.string()
   .regex(/^[1-9][0-9]{0,9}$/, 'Must be a positive integer.')
   .transform(Number)
-  .pipe(z.number().int().max(2_147_483_647, 'Must be a positive integer.'));
+  .pipe(z.number().int().max(2_147_483_647, 'Must be a version number, at most 2147483647.'));
 export const VersionParams = z.object({ id: uuid, number: versionNumber }).strict();
 
 /** An entity tag holding a version: `"3"` (or bare `3`); `W/"3"` is weak. */

@@ -8,7 +8,7 @@ import { HttpError } from '../errors';
 // Decimal digits only: coercing with Number() also read ' 5', '0x10' and '1e1' as numbers.
 export const limit = z.preprocess(
   (value) => (typeof value === 'string' && /^[0-9]{1,10}$/.test(value) ? Number(value) : value),
-  z.number({ message: 'Must be a whole number.' }).int().min(1).max(200),
+  z.number({ message: 'Must be a whole number from 1 to 200.' }).int().min(1).max(200),
 ).default(50);
 // An empty `cursor=` is the first page, as if it were absent.
 export const cursor = z.preprocess((value) => (value === '' ? undefined : value), z.string().max(512).optional());

@@ -160,6 +160,14 @@ describe('tasks: bad input', () => {
     await expectRefused(await (await api()).get(`/tasks/${tenant.task.id}/dependencies`).query({ limit: '201' }).set(auth(member)), 400, 'query.limit');
   });
 
+  it('says the range of limit when it is out of it', async () => {
+    for (const limit of ['0', '201', 'abc']) {
+      const res = await (await api()).get(`/projects/${tenant.project.id}/tasks`).query({ limit }).set(auth(member));
+      expectProblem(res, 400);
+      expect(res.body.errors, limit).to.deep.equal([{ path: 'query.limit', message: 'Must be a whole number from 1 to 200.' }]);
+    }
+  });
+
   it('treats % and _ in q as plain characters', async () => {
     const { project, member: m } = await aTenant();
     for (const title of ['100% done', '100 percent done', 'snake_case', 'snakeXcase']) {
