@@ -203,8 +203,12 @@ export function isUnavailableError(error: unknown): boolean {
 
 /** Errors thrown by body parsers and middleware that carry a status (http-errors style). */
 function fromMiddlewareError(error: unknown): HttpError | undefined {
-  const e = error as { status?: number; statusCode?: number; type?: string; code?: string; message?: string };
+  const e = error as { status?: number; statusCode?: number; type?: string; code?: string; message?: string; field?: string };
   if (e?.code === 'LIMIT_FILE_SIZE') return HttpError.tooLarge('The file is larger than the upload limit.');
+  if (e?.code === 'LIMIT_UNEXPECTED_FILE' || e?.code === 'LIMIT_FILE_COUNT') {
+    // A file in another field, or a second file: say which field, and what is expected.
+    return HttpError.validation([{ path: `body.${e.field ?? 'file'}`, message: 'Send one file, in the field "file".' }]);
+  }
   if (typeof e?.code === 'string' && e.code.startsWith('LIMIT_')) return HttpError.badRequest('The multipart upload is not valid.');
   const status = e?.status ?? e?.statusCode;
   if (typeof status !== 'number' || status < 400 || status >= 500) return undefined;

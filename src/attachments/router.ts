@@ -48,6 +48,10 @@ export function attachmentsRouter({ withTenant, config, logger }: AppDeps): Rout
       await withTenant(actorOf(req), (db) => checkWritableParent(db, entityType, id));
       const file = await storage.receive(req, res);
       try {
+        if (!file && typeof req.body?.file === 'string') {
+          // A part without a file name (curl's `filename=`) arrives as a text field.
+          throw HttpError.validation([{ path: 'body.file', message: 'Send a file (a part with a file name), not a text field.' }]);
+        }
         parse(UploadFields, { ...req.body }, 'body');
         if (!file) throw HttpError.validation([{ path: 'body.file', message: 'Attach the file in the field "file".' }]);
         if (file.size === 0) throw HttpError.validation([{ path: 'body.file', message: 'The file is empty.' }]);

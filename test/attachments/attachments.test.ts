@@ -191,8 +191,14 @@ describe('attachments', () => {
       const onlyAField = await post().set('Content-Type', 'multipart/form-data; boundary=abc').send('--abc--\r\n');
       expectProblem(onlyAField, 400);
       expect(errorPaths(onlyAField)).to.deep.equal(['body.file']);
-      expectProblem(await post().attach('upload', Buffer.from('x'), 'x.txt'), 400);
-      expectProblem(await post().attach('file', Buffer.from('x'), 'a.txt').attach('file', Buffer.from('y'), 'b.txt'), 400);
+      const wrongField = await post().attach('upload', Buffer.from('x'), 'x.txt');
+      expectProblem(wrongField, 400);
+      expect(wrongField.body.errors).to.deep.equal([{ path: 'body.upload', message: 'Send one file, in the field "file".' }]);
+      const textNotFile = await post().field('file', 'just text');
+      expect(textNotFile.body.errors).to.deep.equal([{ path: 'body.file', message: 'Send a file (a part with a file name), not a text field.' }]);
+      const twoFiles = await post().attach('file', Buffer.from('x'), 'a.txt').attach('file', Buffer.from('y'), 'b.txt');
+      expectProblem(twoFiles, 400);
+      expect(errorPaths(twoFiles)).to.deep.equal(['body.file']);
       expectProblem(await post().attach('file', Buffer.alloc(0), 'empty.txt'), 400);
       const raw = rawMultipart('cut.txt');
       expectProblem(await post().set('Content-Type', raw.contentType).send(raw.body.subarray(0, raw.body.length - 20)), 400);
