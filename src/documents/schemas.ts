@@ -110,7 +110,9 @@ const withEtag = <T extends z.ZodType>(schema: T, description: string) => ({
   content: { 'application/json': { schema } },
 });
 const problem = (description: string) => ({ ...problemResponses[409], description });
-const ifMatchRequired = z.object({ 'if-match': etagHeader.describe('The ETag of the version being changed (required).') });
+const ifMatchRequired = z.object({
+  'if-match': etagHeader.describe('The ETag of the version being changed (required). `*` is refused (400); a weak tag, `W/"3"`, never matches (412).'),
+});
 const ifMatchOptional = z.object({ 'if-match': etagHeader.optional().describe('If given, must be the current ETag.') });
 const tagsOf = ['Documents'];
 
