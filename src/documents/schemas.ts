@@ -61,11 +61,11 @@ const IF_MATCH = /^(W\/)?("?)([1-9][0-9]{0,9})\2$/;
  */
 export function ifMatchVersion(header: string | undefined): number | undefined {
   if (header === undefined) return undefined;
-  const match = IF_MATCH.exec(header.trim());
   if (header.trim() === '*') {
     // "any current version" would overwrite whatever a concurrent edit wrote: the point of If-Match here.
     throw HttpError.validation([{ path: 'header.If-Match', message: 'Must be the document\'s ETag, such as "3", not *.' }]);
   }
+  const match = IF_MATCH.exec(header.trim());
   if (!match || Number(match[3]) > 2_147_483_647) {
     throw HttpError.validation([{ path: 'header.If-Match', message: 'Must be the document\'s ETag, such as "3".' }]);
   }
