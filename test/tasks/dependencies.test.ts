@@ -61,6 +61,27 @@ describe('task dependencies', () => {
     expect(JSON.stringify(list.body)).not.to.include('Secret');
   });
 
+  it('lists no dependency on a hidden task to readers of a public project from outside the workspace', async () => {
+    const { project, member, workspace, owner: wsOwner, bystander } = await aTenant({ visibility: 'public' });
+    const hidden = await aProject(workspace.id, wsOwner);
+    await addProjectMember(hidden, member, 'member');
+    const [a] = await arrangeTasks(project, member, [{}]);
+    const [secret] = await arrangeTasks(hidden, wsOwner, [{ title: 'Secret' }]);
+    expect((await link(member, a.id, secret.id)).status).to.equal(201);
+    const { owner: otherTenant } = await aTenant();
+
+    const outsider = await (await api()).get(`/tasks/${a.id}/dependencies`).set(auth(otherTenant));
+    const anonymous = await (await api()).get(`/tasks/${a.id}/dependencies`);
+    const insider = await (await api()).get(`/tasks/${a.id}/dependencies`).set(auth(bystander));
+    const activity = await (await api()).get(`/projects/${project.id}/activity`).set(auth(otherTenant)).query({ limit: 200 });
+
+    expect(outsider.body).to.deep.equal({ data: [], nextCursor: null });
+    expect(anonymous.body).to.deep.equal({ data: [], nextCursor: null });
+    expect(insider.body.data.map((d: { dependsOnTaskId: string }) => d.dependsOnTaskId)).to.deep.equal([secret.id]);
+    expect(activity.status).to.equal(200);
+    expect(JSON.stringify(activity.body)).not.to.include(secret.id);
+  });
+
   it('answers 409 to a direct cycle (A -> B, then B -> A) and keeps only the first', async () => {
     const { project, member } = await aTenant();
     const [a, b] = await arrangeTasks(project, member, [{}, {}]);
