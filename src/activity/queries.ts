@@ -2,11 +2,14 @@ import { z } from 'zod';
 import type { Db } from '../db/tenant';
 import { HttpError } from '../errors';
 import { decodeCursor, toPage, type Page } from '../http/pagination';
+import { uuid } from '../http/validate';
 import { ENTITIES } from './schemas';
 
 /**
  * A project's activity, from audit_events (written by triggers; RLS lets whoever can see
- * the project read its events). Keyset by the log's sequence number: newest first.
+ * the project read its events). Keyset by the log's sequence number, newest first; the
+ * cursor names the last event by its id, because the sequence is shared by every tenant and
+ * would let one count the others' writes.
  */
 export interface ActivityEvent {
   id: string;
@@ -21,10 +24,9 @@ export interface ActivityEvent {
   createdAt: Date;
 }
 
-type EventRow = Omit<ActivityEvent, 'entity'> & { seq: string };
+type EventRow = Omit<ActivityEvent, 'entity'>;
 
-// bigint sequence numbers stay strings end to end, so the cursor is exact.
-const eventSeq = z.tuple([z.string().regex(/^[0-9]{1,19}$/)]);
+const lastEventId = z.tuple([uuid]);
 
 const camel = (column: string) => column.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 
@@ -54,18 +56,18 @@ function present(row: EventRow): ActivityEvent {
 }
 
 export async function listProjectActivity(db: Db, projectId: string, pageSize: number, after?: string): Promise<Page<ActivityEvent>> {
-  const key = decodeCursor(after, eventSeq);
+  const key = decodeCursor(after, lastEventId);
   const project = await db.query(`SELECT 1 FROM projects WHERE id = $1`, [projectId]);
   if (project.length === 0) throw HttpError.notFound('Project not found.');
   const rows: EventRow[] = await db.query(
-    `SELECT e.seq::text AS seq, e.id, e.actor_id AS "actorId", e.table_name AS "tableName", e.row_id AS "rowId",
+    `SELECT e.id, e.actor_id AS "actorId", e.table_name AS "tableName", e.row_id AS "rowId",
             e.operation, e.changed_fields AS "changedFields", e.before, e.after, e.created_at AS "createdAt"
        FROM audit_events e
       WHERE e.project_id = $1
-        AND ($2::bigint IS NULL OR e.seq < $2::bigint)
+        AND ($2::uuid IS NULL OR e.seq < (SELECT c.seq FROM audit_events c WHERE c.id = $2::uuid AND c.project_id = $1))
       ORDER BY e.seq DESC
       LIMIT $3`,
     [projectId, key?.[0] ?? null, pageSize + 1],
   );
-  return toPage(rows, pageSize, present, (row) => [row.seq]);
+  return toPage(rows, pageSize, present, (row) => [row.id]);
 }

@@ -77,6 +77,22 @@ describe('project activity', () => {
     expect(pages.slice(0, -1).every((p) => p.length === 3)).to.equal(true);
   });
 
+  it('names the last event of a page in its cursor, not the log\'s sequence number shared by every tenant', async () => {
+    const { project, owner: ownerUser } = await aTenant();
+    const { project: elsewhere, owner: otherOwner } = await aTenant();
+    await (await api()).patch(`/projects/${project.id}`).set(auth(ownerUser)).send({ description: 'one' });
+    await (await api()).patch(`/projects/${elsewhere.id}`).set(auth(otherOwner)).send({ description: 'two' });
+
+    const first = await (await api()).get(`/projects/${project.id}/activity`).set(auth(ownerUser)).query({ limit: 1 });
+    const theirs = await (await api()).get(`/projects/${elsewhere.id}/activity`).set(auth(otherOwner)).query({ limit: 1 });
+    const borrowed = await (await api()).get(`/projects/${project.id}/activity`).set(auth(ownerUser))
+      .query({ limit: 1, cursor: theirs.body.nextCursor });
+
+    expect(JSON.parse(Buffer.from(first.body.nextCursor, 'base64url').toString())).to.deep.equal([first.body.data[0].id]);
+    expect(borrowed.status).to.equal(200);
+    expect(borrowed.body).to.deep.equal({ data: [], nextCursor: null });
+  });
+
   it('is readable by every project role and by workspace members of an internal project', async () => {
     const tenant = await aTenant({ visibility: 'internal' });
     for (const user of [tenant.owner, tenant.admin, tenant.member, tenant.viewer, tenant.bystander]) {
@@ -144,8 +160,8 @@ describe('project activity', () => {
     ['a limit of 100000', { limit: '100000' }, 'query.limit'],
     ['a negative limit', { limit: '-1' }, 'query.limit'],
     ['a garbage cursor', { cursor: '!!!' }, 'query.cursor'],
-    ['a cursor that is not a number', { cursor: Buffer.from('["1; DROP TABLE x"]').toString('base64url') }, 'query.cursor'],
-    ['a cursor too large for a bigint', { cursor: Buffer.from('["99999999999999999999"]').toString('base64url') }, 'query.cursor'],
+    ['a cursor that is not an event id', { cursor: Buffer.from('["1; DROP TABLE x"]').toString('base64url') }, 'query.cursor'],
+    ['a cursor holding a sequence number', { cursor: Buffer.from('["9999999999999999999"]').toString('base64url') }, 'query.cursor'],
     ['an unknown parameter', { since: 'yesterday' }, 'query.since'],
   ];
   for (const [what, query, path] of badQueries) {
