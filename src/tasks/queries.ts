@@ -388,7 +388,7 @@ export async function listDependencies(db: Db, taskId: string, pageSize: number,
 
 export async function addDependency(db: Db, taskId: string, body: z.output<typeof AddDependency>): Promise<Dependency> {
   if (body.dependsOnTaskId === taskId) {
-    throw HttpError.validation([{ path: 'body.dependsOnTaskId', message: 'A task cannot depend on itself.' }]);
+    throw HttpError.conflict('A task cannot depend on itself: that would be a cycle.'); // SPEC: a cycle is a 409
   }
   const [task]: Array<{ workspaceId: string; dependsOnVisible: boolean }> = await db.query(
     `SELECT t.workspace_id AS "workspaceId",

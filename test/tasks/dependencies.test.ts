@@ -103,12 +103,12 @@ describe('task dependencies', () => {
     expect(await dependencyCount([a.id, b.id, c.id, d.id])).to.equal(4);
   });
 
-  it('answers 400 to a task depending on itself', async () => {
+  it('answers 409 to a task depending on itself, the shortest cycle', async () => {
     const { project, member } = await aTenant();
     const [a] = await arrangeTasks(project, member, [{}]);
     const res = await link(member, a.id, a.id);
-    expectProblem(res, 400);
-    expect(res.body.errors[0].path).to.equal('body.dependsOnTaskId');
+    expectProblem(res, 409);
+    expect(res.body.detail).to.equal('A task cannot depend on itself: that would be a cycle.');
     expect(await dependencyCount([a.id])).to.equal(0);
   });
 
