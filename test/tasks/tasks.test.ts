@@ -293,6 +293,15 @@ describe('tasks: create, read, update, delete', () => {
       expect(rows[0].completed_at).to.be.instanceOf(Date);
     });
 
+    it('keeps completedAt when a done task is completed again, and still refuses a viewer then', async () => {
+      const { task, member, viewer } = await aTenant();
+      const first = await (await api()).post(`/tasks/${task.id}/complete`).set(auth(member));
+      const again = await (await api()).post(`/tasks/${task.id}/complete`).set(auth(member));
+      expect(again.status).to.equal(200);
+      expect(again.body.completedAt).to.equal(first.body.completedAt);
+      expectProblem(await (await api()).post(`/tasks/${task.id}/complete`).set(auth(viewer)), 403);
+    });
+
     it('answers 403 to a viewer and leaves the task as it was', async () => {
       const { task, viewer } = await aTenant();
       expectProblem(await (await api()).post(`/tasks/${task.id}/complete`).set(auth(viewer)).send({}), 403);
