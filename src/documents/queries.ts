@@ -205,7 +205,10 @@ export async function getVersion(db: Db, documentId: string, versionNumber: numb
 export async function restoreVersion(db: Db, documentId: string, versionNumber: number, expectedVersion?: number): Promise<DocumentRow> {
   const [document] = await db.query<DocumentRow>(
     `UPDATE documents d
-        SET title = v.title, content = v.content, change_summary = 'Restored from version ' || v.version_number
+        SET title = v.title, content = v.content,
+            -- Restoring what is already there is no new version: the summary stays that of this version.
+            change_summary = CASE WHEN (d.title, d.content) IS DISTINCT FROM (v.title, v.content)
+                                  THEN 'Restored from version ' || v.version_number ELSE d.change_summary END
        FROM document_versions v
       WHERE d.id = $1 AND v.document_id = d.id AND v.version_number = $2
         AND ($3::int IS NULL OR d.version = $3::int)

@@ -120,6 +120,21 @@ describe('document versions', () => {
       expect(await count(`SELECT 1 FROM document_versions WHERE document_id = $1`, [document.id])).to.equal(5);
     });
 
+    it('changes nothing when the version restored is what the document already holds', async () => {
+      const { member, project } = await aTenant();
+      const document = await aDocumentEditedThreeTimes(project, member);
+      const current = await (await api()).get(`/documents/${document.id}`).set(auth(member));
+      const events = () => count(`SELECT 1 FROM audit_events WHERE row_id = $1`, [document.id]);
+      const eventsBefore = await events();
+
+      const res = await (await api()).post(`/documents/${document.id}/versions/${current.body.version}/restore`).set(auth(member));
+
+      expect(res.status).to.equal(200);
+      expect(res.headers.etag).to.equal(current.headers.etag);
+      expect(res.body).to.deep.equal(current.body);
+      expect(await events()).to.equal(eventsBefore);
+    });
+
     it('keeps each version\'s own summary through a restore and a publish', async () => {
       const { member, project } = await aTenant();
       const document = await aDocumentEditedThreeTimes(project, member);
