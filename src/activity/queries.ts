@@ -33,11 +33,21 @@ const camel = (column: string) => column.replace(/_([a-z0-9])/g, (_, c: string) 
 // Where a file lives on the server is for the server: no response shows it.
 const INTERNAL_COLUMNS = new Set(['storage_path']);
 
-/** The audit log records column names; the API speaks camelCase. */
+// Times the log recorded as PostgreSQL writes them (`...T03:39:41.102784+00:00`).
+const isTimeColumn = (column: string) => column.endsWith('_at') || column === 'due_date';
+
+/** The API's form of a recorded time: ISO 8601 in UTC with milliseconds, as everywhere else. */
+function apiTime(value: unknown): unknown {
+  if (typeof value !== 'string') return value;
+  const time = new Date(value);
+  return Number.isNaN(time.getTime()) ? value : time.toISOString();
+}
+
+/** The audit log records column names and PostgreSQL's values; the API speaks camelCase and ISO times. */
 function camelKeys(row: Record<string, unknown> | null): Record<string, unknown> | null {
   return row && Object.fromEntries(Object.entries(row)
     .filter(([key]) => !INTERNAL_COLUMNS.has(key))
-    .map(([key, value]) => [camel(key), value]));
+    .map(([key, value]) => [camel(key), isTimeColumn(key) ? apiTime(value) : value]));
 }
 
 function present(row: EventRow): ActivityEvent {

@@ -54,6 +54,18 @@ describe('project activity', () => {
     expect(created).to.include({ operation: 'INSERT', actorId: null });
   });
 
+  it('writes the times inside an event as the API writes them everywhere (ISO 8601, UTC, milliseconds)', async () => {
+    const { project, owner: ownerUser, task } = await aTenant();
+    await (await api()).patch(`/tasks/${task.id}`).set(auth(ownerUser)).send({ dueDate: '2099-05-01T10:20:30.456789Z' });
+
+    const res = await (await api()).get(`/projects/${project.id}/activity`).set(auth(ownerUser));
+
+    const [changed] = (res.body.data as Event[]).filter((e) => e.entity === 'task' && e.operation === 'UPDATE');
+    expect(changed.after).to.include({ dueDate: '2099-05-01T10:20:30.456Z' });
+    const created = (res.body.data as Event[]).find((e) => e.entity === 'task' && e.operation === 'INSERT')!;
+    expect(created.after!.createdAt).to.match(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+  });
+
   it('visits every event exactly once across pages, newest first in the order the log recorded them', async () => {
     const { project, owner: ownerUser } = await aTenant();
     for (let i = 0; i < 5; i += 1) {
