@@ -206,7 +206,7 @@ export async function restoreVersion(db: Db, documentId: string, versionNumber: 
   const [document] = await db.query<DocumentRow>(
     `UPDATE documents d
         SET title = v.title, content = v.content,
-            -- Restoring what is already there is no new version: the summary stays that of this version.
+            -- Restoring what the document already holds changes nothing: no new version, the same summary.
             change_summary = CASE WHEN (d.title, d.content) IS DISTINCT FROM (v.title, v.content)
                                   THEN 'Restored from version ' || v.version_number ELSE d.change_summary END
        FROM document_versions v
