@@ -206,7 +206,7 @@ export async function restoreVersion(db: Db, documentId: string, versionNumber: 
   const [document] = await db.query<DocumentRow>(
     `UPDATE documents d
         SET title = v.title, content = v.content,
-            -- Restoring what the document already holds changes nothing: no new version, the same summary.
+            -- the summary too, or restoring what is there would rewrite it without a new version
             change_summary = CASE WHEN (d.title, d.content) IS DISTINCT FROM (v.title, v.content)
                                   THEN 'Restored from version ' || v.version_number ELSE d.change_summary END
        FROM document_versions v
