@@ -178,8 +178,9 @@ export async function listSubtasks(db: Db, parentId: string, query: Pick<ListQue
 
 // --- one task -----------------------------------------------------------------------------
 
+/** Through app_task(), which keeps its statement's plan per server connection (decision 0011). */
 export async function getTask(db: Db, id: string): Promise<Task> {
-  const [task]: Task[] = await db.query(`SELECT ${TASK_COLUMNS} FROM tasks t WHERE t.id = $1`, [id]);
+  const [task]: Task[] = await db.query(`SELECT ${TASK_COLUMNS} FROM app_task($1) t`, [id]);
   if (!task) throw taskNotFound();
   return task;
 }

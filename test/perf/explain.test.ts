@@ -165,16 +165,23 @@ describe('EXPLAIN of the hot queries (application role, large-dataset shape)', f
     expect(rowsRead(plan, 'tasks'), shown(plan)).to.be.at.most(PAGE + 1);
   });
 
-  it('gets a task by id through a unique index on id, reading one row', async () => {
+  it('gets a task by id through app_task(), whose statement reads one row by a unique index on id', async () => {
     const plans = await plansOf(member, (db) => getTask(db, taskId));
-    for (const { plan } of plans) {
-      expectNoSeqScan(plan);
-      expectInitPlansRunOnce(plan);
-    }
-    const [scan] = scansOf(plans[0].plan, 'tasks');
-    expect(scan['Index Name'], shown(plans[0].plan)).to.be.oneOf(['tasks_pkey', 'tasks_id_project_key', 'tasks_id_workspace_key']);
-    expect(scan['Index Cond'], shown(plans[0].plan)).to.match(/^\(id = /);
-    expect(rowsRead(plans[0].plan, 'tasks')).to.equal(1);
+    expect(plans.map(({ plan }) => plan['Node Type']), 'the route reads the task through app_task() alone').to.deep.equal(['Function Scan']);
+    expect(plans[0].plan['Function Name']).to.equal('app_task');
+    // The statement app_task() keeps a plan for (decision 0011), read from the function as deployed.
+    const plan = await asUser(member, async (client) => {
+      const { rows: [{ body }] } = await client.query(`SELECT prosrc AS body FROM pg_proc WHERE proname = 'app_task'`);
+      const [, sql] = /RETURN QUERY (SELECT [^;]+);/.exec(body as string) ?? [];
+      expect(sql, `no RETURN QUERY in app_task():\n${body}`).to.be.a('string');
+      return explain(client, { sql: sql.replace(/\bp_id\b/g, '$1'), params: [taskId] }, true);
+    });
+    expectNoSeqScan(plan);
+    expectInitPlansRunOnce(plan);
+    const [scan] = scansOf(plan, 'tasks');
+    expect(scan['Index Name'], shown(plan)).to.be.oneOf(['tasks_pkey', 'tasks_id_project_key', 'tasks_id_workspace_key']);
+    expect(scan['Index Cond'], shown(plan)).to.match(/^\(id = /);
+    expect(rowsRead(plan, 'tasks')).to.equal(1);
   });
 
   it('lists my projects by my workspaces\' index entries, never a scan of all projects', async () => {

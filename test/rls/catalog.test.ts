@@ -56,6 +56,11 @@ describe('row-level security catalog guards', () => {
     expect(rows.filter((r) => r.public_can_execute).map((r) => r.proname), 'definer functions PUBLIC may call').to.deep.equal([]);
   });
 
+  it('runs app_task(), which returns whole task rows, as its caller: the caller\'s policies decide what it returns', async () => {
+    const { rows } = await owner().query(`SELECT prosecdef, provolatile FROM pg_proc WHERE proname = 'app_task'`);
+    expect(rows).to.deep.equal([{ prosecdef: false, provolatile: 's' }]);
+  });
+
   it('runs the application as a login role that is not superuser, not an owner, and cannot bypass RLS', async () => {
     const { rows } = await owner().query(
       `SELECT rolsuper, rolbypassrls, rolcreaterole, rolcreatedb,
