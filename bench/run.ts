@@ -27,8 +27,8 @@ import {
 const USAGE = `npm run bench -- [options]
   --database-url URL    superuser URL of the server (default postgres://postgres@127.0.0.1:5432/postgres)
   --dataset NAME        small | large | both (default both)
-  --duration SECONDS    per endpoint and role (default 10)
-  --slices N            split each duration into N interleaved runs of the two roles (default 2)
+  --duration SECONDS    per endpoint and role (default 20)
+  --slices N            split each duration into N interleaved runs of the two roles (default 4)
   --warmup SECONDS      unmeasured load before each run (default 2)
   --connections N       concurrent HTTP connections (default 64)
   --load-generator NAME wrk | autocannon (default wrk where installed, else autocannon)
@@ -68,8 +68,8 @@ function options(): Options {
     options: {
       'database-url': { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/postgres' },
       dataset: { type: 'string', default: 'both' },
-      duration: { type: 'string', default: '10' },
-      slices: { type: 'string', default: '2' },
+      duration: { type: 'string', default: '20' },
+      slices: { type: 'string', default: '4' },
       warmup: { type: 'string', default: '2' },
       connections: { type: 'string', default: '64' },
       'load-generator': { type: 'string' },
