@@ -7,7 +7,7 @@ import { appDataSourceOptions } from '../../src/db/options';
 import { tenantTransactions, type WithTenant } from '../../src/db/tenant';
 import { startTestApp, type TestApp } from '../support/app';
 import { ROLES, testEnv } from '../support/env';
-import { aProject, aUser, aWorkspace, type TestUser } from '../support/factories';
+import { aProject, aTask, aUser, aWorkspace, type TestUser } from '../support/factories';
 import { startBouncer, type Bouncer } from '../support/pgbouncer';
 
 /**
@@ -83,6 +83,44 @@ describe('tenant isolation under pgBouncer transaction pooling', function () {
       const { pids, settings } = await serverConnectionSettings(testEnv().appUrl, 5);
       expect(pids.size, 'distinct server connections inspected').to.equal(5);
       expect(settings).to.deep.equal(['', '', '', '', '']);
+    } finally {
+      server.close();
+      await instance.close();
+    }
+  });
+
+  it('reads tasks through app_task()\'s kept plan for 50 users over 5 server connections: each gets their own, a 404 for the others\'', async () => {
+    const tenants: Array<Tenant & { taskId: string }> = [];
+    for (let i = 0; i < 50; i += 1) {
+      const tenant = await aTenantOfOne();
+      const task = await aTask({ id: tenant.projectId, workspaceId: tenant.workspaceId }, tenant.user);
+      tenants.push({ ...tenant, taskId: task.id });
+    }
+    const instance = await startTestApp({ dbPoolSize: 25 });
+    const { server, base } = await listen(instance);
+    try {
+      // Each user asks for their own task and for the next user's, on the same few server
+      // connections, well past the five calls after which PL/pgSQL keeps a generic plan.
+      const queue = Array.from({ length: 1000 }, (_, i) => ({
+        asker: tenants[i % tenants.length], owner: tenants[(i + (i % 2)) % tenants.length],
+      }));
+      let served = 0;
+      const worker = async () => {
+        for (let next = queue.shift(); next; next = queue.shift()) {
+          const { asker, owner } = next;
+          const res = await fetch(`${base}/tasks/${owner.taskId}`, { headers: { Authorization: `Bearer ${asker.user.token}` } });
+          const body = (await res.json()) as { id?: string };
+          if (asker === owner) {
+            expect(res.status, JSON.stringify(body)).to.equal(200);
+            expect(body.id).to.equal(owner.taskId);
+          } else {
+            expect(res.status, `${asker.user.id} read another tenant's task`).to.equal(404);
+          }
+          served += 1;
+        }
+      };
+      await Promise.all(Array.from({ length: 50 }, worker));
+      expect(served).to.equal(1000);
     } finally {
       server.close();
       await instance.close();
