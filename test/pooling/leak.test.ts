@@ -101,9 +101,10 @@ describe('tenant isolation under pgBouncer transaction pooling', function () {
     try {
       // Each user asks for their own task and for the next user's, on the same few server
       // connections, well past the five calls after which PL/pgSQL keeps a generic plan.
-      const queue = Array.from({ length: 1000 }, (_, i) => ({
-        asker: tenants[i % tenants.length], owner: tenants[(i + (i % 2)) % tenants.length],
-      }));
+      const queue = Array.from({ length: 1000 }, (_, i) => {
+        const asker = tenants[i % tenants.length];
+        return { asker, owner: i % 2 === 0 ? asker : tenants[(i + 1) % tenants.length] };
+      });
       let served = 0;
       const worker = async () => {
         for (let next = queue.shift(); next; next = queue.shift()) {
