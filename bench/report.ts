@@ -13,6 +13,8 @@ export interface Row extends Measurement {
   poolWaitMsPerRequest: number;
   /** Average time a request waited for a connection of the app's own pool (its /metrics). */
   appPoolWaitMsPerRequest: number;
+  /** Of the app's CPU, the milliseconds per request its garbage collector took (its /metrics). */
+  appGcMsPerRequest: number;
   /** CPU milliseconds per request, by process (Linux /proc; 0 elsewhere). */
   cpuMsPerRequest: CpuSample;
 }
@@ -38,10 +40,10 @@ export function table(rows: Row[]): string {
 }
 
 export function cpuTable(rows: Row[]): string {
-  const header = ['endpoint', 'role', 'app', 'postgres', 'pgbouncer', 'load generator', 'total'];
+  const header = ['endpoint', 'role', 'app', 'of which GC', 'postgres', 'pgbouncer', 'load generator', 'total'];
   const lines = rows.map((r) => {
     const c = r.cpuMsPerRequest;
-    return [r.endpoint, r.role, f(c.app, 2), f(c.postgres, 2), f(c.pgbouncer, 2), f(c.loadgen, 2), f(c.app + c.postgres + c.pgbouncer + c.loadgen, 2)];
+    return [r.endpoint, r.role, f(c.app, 2), f(r.appGcMsPerRequest, 3), f(c.postgres, 2), f(c.pgbouncer, 2), f(c.loadgen, 2), f(c.app + c.postgres + c.pgbouncer + c.loadgen, 2)];
   });
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
   const render = (cells: string[]) => cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');

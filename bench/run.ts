@@ -13,7 +13,7 @@ import { wrkInstalled } from './wrk';
 import { cpuBetween, cpuTotals, type CpuSample } from './cpu';
 import { checks, cpuTable, table, LIST_BIG, LIST_DEEP, LIST_FIRST, LIST_PROJECTS, type Row } from './report';
 import {
-  appPoolWaitSeconds, bouncerCounters, compileApp, startApp, startCommand, stopAll, track, type AppProcess,
+  appCounters, bouncerCounters, compileApp, startApp, startCommand, stopAll, track, type AppProcess,
 } from './services';
 
 /**
@@ -214,7 +214,7 @@ async function measureEndpoint(o: Options, { dataset, endpoint, workload, apps, 
   const slice = o.duration / o.slices;
   const raw: Record<Row['role'], RawRun[]> = { rls: [], bypass: [] };
   const counted = {
-    rls: { queries: 0, xacts: 0, waitUs: 0, appWaitS: 0 }, bypass: { queries: 0, xacts: 0, waitUs: 0, appWaitS: 0 },
+    rls: { queries: 0, xacts: 0, waitUs: 0, appWaitS: 0, gcS: 0 }, bypass: { queries: 0, xacts: 0, waitUs: 0, appWaitS: 0, gcS: 0 },
   };
   const cpu: Record<Row['role'], CpuSample> = {
     rls: { app: 0, postgres: 0, pgbouncer: 0, loadgen: 0 }, bypass: { app: 0, postgres: 0, pgbouncer: 0, loadgen: 0 },
@@ -234,12 +234,14 @@ async function measureEndpoint(o: Options, { dataset, endpoint, workload, apps, 
       await refresh();
       const targets = { appPid: apps[role].pid, database: dataset.database, bouncerMark };
       const before = await bouncerCounters(bouncerAdmin, dataset.database);
-      const appWaitBefore = await appPoolWaitSeconds(apps[role].url);
+      const appBefore = await appCounters(apps[role].url);
       const cpuBefore = cpuTotals(targets);
       raw[role].push(await runLoad(o.loadGenerator, apps[role].url, workload, o.connections, slice));
       const spent = cpuBetween(cpuBefore, cpuTotals(targets));
       const after = await bouncerCounters(bouncerAdmin, dataset.database);
-      counted[role].appWaitS += await appPoolWaitSeconds(apps[role].url) - appWaitBefore;
+      const appAfter = await appCounters(apps[role].url);
+      counted[role].appWaitS += appAfter.poolWaitS - appBefore.poolWaitS;
+      counted[role].gcS += appAfter.gcS - appBefore.gcS;
       for (const key of Object.keys(spent) as Array<keyof CpuSample>) cpu[role][key] += spent[key];
       counted[role].queries += after.queries - before.queries;
       counted[role].xacts += after.xacts - before.xacts;
@@ -258,6 +260,7 @@ async function measureEndpoint(o: Options, { dataset, endpoint, workload, apps, 
       xactsPerRequest: per(counted[role].xacts),
       poolWaitMsPerRequest: per(counted[role].waitUs) / 1000,
       appPoolWaitMsPerRequest: per(counted[role].appWaitS) * 1000,
+      appGcMsPerRequest: per(counted[role].gcS) * 1000,
       cpuMsPerRequest: {
         app: per(cpu[role].app), postgres: per(cpu[role].postgres), pgbouncer: per(cpu[role].pgbouncer), loadgen: per(cpu[role].loadgen),
       },

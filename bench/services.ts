@@ -137,10 +137,14 @@ export async function bouncerCounters(adminUrl: string, database: string): Promi
   }
 }
 
-/** Seconds the app's requests have waited for a connection of its pool (its /metrics). */
-export async function appPoolWaitSeconds(appUrl: string): Promise<number> {
+/**
+ * From the app's /metrics: seconds its requests have waited for a connection of its pool,
+ * and seconds it has spent collecting garbage (prom-client's `nodejs_gc_duration_seconds`).
+ */
+export async function appCounters(appUrl: string): Promise<{ poolWaitS: number; gcS: number }> {
   const metrics = await (await fetch(`${appUrl}/metrics`)).text();
   const sum = /^db_pool_wait_seconds_sum (\S+)$/m.exec(metrics);
   if (!sum) throw new Error(`${appUrl}/metrics has no db_pool_wait_seconds_sum`);
-  return Number(sum[1]);
+  const gc = [...metrics.matchAll(/^nodejs_gc_duration_seconds_sum\{[^}]*\} (\S+)$/gm)];
+  return { poolWaitS: Number(sum[1]), gcS: gc.reduce((total, m) => total + Number(m[1]), 0) };
 }
