@@ -32,4 +32,4 @@ HEALTHCHECK --interval=10s --timeout=3s --start-period=20s \
 ENTRYPOINT ["/sbin/tini", "--"]
 # The server only: run the migrations first (docker-compose.yml does, as the owner role).
 # A larger young generation: decision 0012.
-CMD ["node", "--max-semi-space-size=64", "dist/src/server.js"]
+CMD ["node", "--max-semi-space-size=32", "dist/src/server.js"]

@@ -12,7 +12,7 @@ import { readConfig } from '../../src/config';
 const root = join(__dirname, '..', '..');
 const read = (file: string) => readFileSync(join(root, file), 'utf8');
 // How the server runs everywhere it is deployed: what `npm start` runs and the benchmark measures.
-const SERVE = 'node --max-semi-space-size=64 dist/src/server.js';
+const SERVE = 'node --max-semi-space-size=32 dist/src/server.js';
 
 interface Service {
   image?: string;
