@@ -1,12 +1,7 @@
 import express from 'express';
 import helmet from 'helmet';
-import type { DataSource } from 'typeorm';
-import type { Config } from './config';
-import type { WithTenant } from './db/tenant';
 import { problemHandler } from './errors';
-import type { Logger } from './logger';
-import type { RedisClient } from './redis';
-import type { RegistryStore } from './auth/session';
+import type { AppDeps } from './deps';
 import { requestLogging, opsRouter, metricsMiddleware } from './ops/router';
 import { requireJsonBodies } from './http/content-type';
 import { jsonBodies } from './http/json-body';
@@ -19,17 +14,6 @@ import { tasksRouter } from './tasks/router';
 import { documentsRouter } from './documents/router';
 import { attachmentsRouter } from './attachments/router';
 import { activityRouter } from './activity/router';
-
-/** What every router may use. Nothing in a route reaches a connection but through withTenant. */
-export interface AppDeps {
-  config: Config;
-  logger: Logger;
-  dataSource: DataSource;
-  withTenant: WithTenant;
-  redis: RedisClient;
-  /** Sessions outside Redis (the demo's fallback when Redis is absent); Redis otherwise. */
-  sessionStore?: RegistryStore;
-}
 
 /** The Express app: middleware in order, the routers, then the one problem+json handler. */
 export function buildApp(deps: AppDeps): express.Express {

@@ -1,7 +1,7 @@
 import { pipeline } from 'node:stream';
 import { Router } from 'express';
 import typeis from 'type-is';
-import type { AppDeps } from '../app';
+import type { RouterDeps } from '../deps';
 import { requireUser, actorOf, userIdOf } from '../auth/user';
 import { HttpError } from '../errors';
 import { refuseDeclaredOverLimit } from '../http/declared-length';
@@ -32,7 +32,7 @@ export function contentDisposition(filename: string): string {
 }
 
 /** Uploads to tasks, documents and projects; metadata, download and delete of attachments. */
-export function attachmentsRouter({ withTenant, config, logger }: AppDeps): Router {
+export function attachmentsRouter({ withTenant, config, logger }: RouterDeps): Router {
   const router = Router();
   const storage = attachmentStorage(config.uploadDir, config.maxUploadBytes);
   const removeFiles = storedFileRemover(config.uploadDir, logger);

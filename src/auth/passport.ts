@@ -2,7 +2,7 @@ import type { NextFunction, Request, Response } from 'express';
 import { Passport } from 'passport';
 import { Strategy as LocalStrategy } from 'passport-local';
 import { Strategy as BearerStrategy } from 'passport-http-bearer';
-import type { AppDeps } from '../app';
+import type { AppDeps } from '../deps';
 import { HttpError } from '../errors';
 import { verifyPassword, warmUpDummyHash } from './passwords';
 import { loginCandidate } from './queries';

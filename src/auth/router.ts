@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import { Router, type Request, type RequestHandler } from 'express';
-import type { AppDeps } from '../app';
+import type { AppDeps, RouterDeps } from '../deps';
 import { HttpError } from '../errors';
 import { IdParams, NoBody, parse } from '../http/validate';
 import { csrfProtection, type Csrf } from './csrf';
@@ -27,7 +27,7 @@ interface AuthKit {
   session: RequestHandler;
   limiters: LoginLimiters;
 }
-const kits = new WeakMap<AppDeps, AuthKit>();
+const kits = new WeakMap<RouterDeps, AuthKit>();
 function kitFor(deps: AppDeps): AuthKit {
   let kit = kits.get(deps);
   if (!kit) {
@@ -96,9 +96,11 @@ const requestIp = (req: Request): string | null => (req.ip && isIP(req.ip) ? req
 const userAgentOf = (req: Request): string | null => req.get('user-agent')?.slice(0, 512) ?? null;
 
 /** /auth: registration, login and logout, sessions, API tokens, password, CSRF tokens. */
-export function authRouter(deps: AppDeps): Router {
+export function authRouter(deps: RouterDeps): Router {
   const { withTenant, config } = deps;
-  const { passport, csrf, sessions, limiters } = kitFor(deps);
+  const kit = kits.get(deps);
+  if (!kit) throw new Error('mount authentication(deps) before authRouter(deps)');
+  const { passport, csrf, sessions, limiters } = kit;
   const router = Router();
 
   router.post('/auth/register', async (req, res) => {

@@ -1,6 +1,6 @@
 import { Router, type Response } from 'express';
 import { z } from 'zod';
-import type { AppDeps } from '../app';
+import type { RouterDeps } from '../deps';
 import { storedFileRemover } from '../attachments/storage';
 import { requireUser, actorOf, userIdOf } from '../auth/user';
 import { HttpError } from '../errors';
@@ -24,7 +24,7 @@ function sendDocument(res: Response, document: DocumentRow, status = 200): void 
 }
 
 /** Documents and their versions. Reads work anonymously for public projects; RLS decides. */
-export function documentsRouter({ withTenant, config, logger }: AppDeps): Router {
+export function documentsRouter({ withTenant, config, logger }: RouterDeps): Router {
   const removeFiles = storedFileRemover(config.uploadDir, logger);
   const router = Router();
 

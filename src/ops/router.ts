@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Router, type RequestHandler } from 'express';
 import client from 'prom-client';
 import swaggerUi from 'swagger-ui-express';
-import type { AppDeps } from '../app';
+import type { AppDeps } from '../deps';
 import { HttpError, problem } from '../errors';
 import { openApiDocument } from '../http/openapi';
 import { queryOnce } from '../db/tenant';

@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import type { AppDeps } from '../app';
+import type { RouterDeps } from '../deps';
 import { storedFileRemover } from '../attachments/storage';
 import { requireUser, actorOf } from '../auth/user';
 import { IdParams, NoBody, parse } from '../http/validate';
@@ -12,7 +12,7 @@ import {
 } from './schemas';
 
 /** /projects and /projects/:id/members: who may do what is decided by RLS (migration 3). */
-export function projectsRouter({ withTenant, config, logger }: AppDeps): Router {
+export function projectsRouter({ withTenant, config, logger }: RouterDeps): Router {
   const removeFiles = storedFileRemover(config.uploadDir, logger);
   const router = Router();
 

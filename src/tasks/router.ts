@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import type { AppDeps } from '../app';
+import type { RouterDeps } from '../deps';
 import { storedFileRemover } from '../attachments/storage';
 import { requireUser, actorOf } from '../auth/user';
 import { IdParams, NoBody, parse } from '../http/validate';
@@ -12,7 +12,7 @@ import {
 } from './schemas';
 
 /** Tasks, subtasks and dependencies. Reads work anonymously (public projects); writes need a user. */
-export function tasksRouter({ withTenant, config, logger }: AppDeps): Router {
+export function tasksRouter({ withTenant, config, logger }: RouterDeps): Router {
   const removeFiles = storedFileRemover(config.uploadDir, logger);
   const router = Router();
 

@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import type { AppDeps } from '../app';
+import type { RouterDeps } from '../deps';
 import { storedFileRemover } from '../attachments/storage';
 import { requireUser, actorOf } from '../auth/user';
 import { IdParams, parse } from '../http/validate';
@@ -10,7 +10,7 @@ import {
 import { AddWorkspaceMember, CreateWorkspace, ListQuery, MemberParams, UpdateWorkspace, UpdateWorkspaceMember } from './schemas';
 
 /** /workspaces and /workspaces/:id/members: who may do what is decided by RLS (migration 3). */
-export function workspacesRouter({ withTenant, config, logger }: AppDeps): Router {
+export function workspacesRouter({ withTenant, config, logger }: RouterDeps): Router {
   const removeFiles = storedFileRemover(config.uploadDir, logger);
   const router = Router();
 
