@@ -27,6 +27,9 @@ const schema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   DATABASE_URL: url(['postgres:', 'postgresql:']).optional(),
   MIGRATION_DATABASE_URL: url(['postgres:', 'postgresql:']).optional(),
+  // Comma-separated read replicas (streaming standbys, or their pgBouncers): safe GETs read there.
+  DATABASE_REPLICA_URLS: z.string().default('').transform((value) => value.split(',').map((item) => item.trim()).filter(Boolean))
+    .pipe(z.array(url(['postgres:', 'postgresql:']))),
   DB_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
   DB_QUERY_TIMEOUT_MS: z.coerce.number().int().min(100).default(5_000),
   REDIS_URL: url(['redis:', 'rediss:']).optional(),
@@ -49,6 +52,8 @@ export interface Config {
   logLevel: string;
   databaseUrl: string;
   migrationDatabaseUrl: string;
+  /** Read replicas of databaseUrl, as the application role; empty: every request uses the primary. */
+  databaseReplicaUrls: string[];
   dbPoolSize: number;
   /** A request's query that gets no answer in this time fails (503) instead of hanging. */
   dbQueryTimeoutMs: number;
@@ -87,6 +92,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     databaseUrl: required('DATABASE_URL', e.DATABASE_URL),
     migrationDatabaseUrl: required('MIGRATION_DATABASE_URL', e.MIGRATION_DATABASE_URL),
+    databaseReplicaUrls: e.DATABASE_REPLICA_URLS,
     dbPoolSize: e.DB_POOL_SIZE,
     dbQueryTimeoutMs: e.DB_QUERY_TIMEOUT_MS,
     redisUrl: required('REDIS_URL', e.REDIS_URL),
