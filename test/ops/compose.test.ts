@@ -101,7 +101,8 @@ describe('docker-compose.yml', () => {
     const base = JSON.parse(read('tsconfig.json'));
     expect(build.include).to.include.members(['src', 'migrations', 'ormconfig.ts']);
     expect(base.compilerOptions).to.include({ outDir: 'dist', rootDir: '.' });
-    expect(JSON.parse(read('package.json')).scripts.start).to.equal(SERVE);
+    // exec: npm then signals the server itself, not a shell that would die and orphan it.
+    expect(JSON.parse(read('package.json')).scripts.start).to.equal(`exec ${SERVE}`);
   });
 
   it('lets in-flight requests finish on stop: the grace period outlasts the app\'s shutdown deadline', () => {
