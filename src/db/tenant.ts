@@ -1,5 +1,5 @@
 import type { PoolClient } from 'pg';
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import { HttpError, isRetryableDatabaseError, isUnavailableError } from '../errors';
 import { dbPoolWait } from '../ops/metrics';
 
@@ -8,20 +8,18 @@ interface PostgresRunner {
 }
 
 /**
- * What a route's database work receives: statements in the tenant transaction, and nothing
- * that could begin or end one.
+ * What a route's database work receives: the request's EntityManager (its QueryRunner's,
+ * inside the tenant transaction), narrowed to what reads and writes rows. Nothing here can
+ * begin or end a transaction or reach the DataSource; each resource's repository wraps it.
  */
-export interface Db {
-  /** The rows the statement answers (for a write, its RETURNING rows). */
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  query<T = any>(sql: string, params?: unknown[]): Promise<T[]>;
-}
+export type TenantManager = Pick<EntityManager, 'getRepository' | 'query'>;
 
 /**
  * Who a transaction runs as: a user id, a user whose API token is re-checked in the same
  * statement (so a token cache can never outlive a revocation), or null for anonymous.
+ * `readOnly` work (a safe GET) runs in a READ ONLY transaction, on a replica when there is one.
  */
-export type Actor = string | { id: string; tokenHash?: string } | null;
+export type Actor = string | { id: string | null; tokenHash?: string; readOnly?: boolean } | null;
 
 /**
  * How work's statements are grouped into transactions (decision 0007):
@@ -33,7 +31,7 @@ export type Actor = string | { id: string; tokenHash?: string } | null;
  */
 export type Scope = 'transaction' | 'statement';
 
-export type WithTenant = <T>(actor: Actor, work: (db: Db) => Promise<T>, scope?: Scope) => Promise<T>;
+export type WithTenant = <T>(actor: Actor, work: (em: TenantManager) => Promise<T>, scope?: Scope) => Promise<T>;
 
 // Makes the user id transaction-local (gone at COMMIT or ROLLBACK, so the next client of the
 // server connection, through pgBouncer transaction pooling, starts anonymous), and raises when
@@ -42,18 +40,39 @@ export type WithTenant = <T>(actor: Actor, work: (db: Db) => Promise<T>, scope?:
 const IDENTITY = 'SELECT app_begin_request($1, $2)';
 
 /**
- * The request lifecycle's heart: a request's database work runs on a pooled connection, in
- * transactions whose first statement sets `app.current_user_id`. The pool's connections are
- * pipelined (src/db/options.ts): statements queued together leave together. Every answer is
- * awaited, and a failed identity check wins over any other failure. Serialization failures
- * and deadlocks are retried once. The caller responds only after this resolves, after COMMIT.
+ * Transitional: the query modules not yet moved to a repository read rows through this view
+ * of the manager. UPDATE and DELETE answer [rows, count] through TypeORM: use a repository.
+ */
+export interface Db {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  query<T = any>(sql: string, params?: unknown[]): Promise<T[]>;
+}
+
+/** The parts of TypeORM's Postgres QueryRunner that withTenant steers. */
+interface PostgresRunner {
+  isTransactionActive: boolean;
+  databaseConnection: PoolClient;
+  releasePostgresConnection(error?: Error): Promise<void>;
+}
+
+/**
+ * The request lifecycle's heart: a request's database work runs through a TypeORM
+ * QueryRunner on a pooled connection, in transactions whose first statement sets
+ * `app.current_user_id`. The pool's connections are pipelined (src/db/options.ts):
+ * statements queued together leave together. Every answer is awaited, and a failed identity
+ * check wins over any other failure. Serialization failures and deadlocks are retried once.
+ * The caller responds only after this resolves, after COMMIT. Read-only work takes a replica
+ * connection when the DataSource has replicas (TypeORM's `replication`), else the primary's.
  */
 export function tenantTransactions(dataSource: DataSource): WithTenant {
-  return async function withTenant<T>(actor: Actor, work: (db: Db) => Promise<T>, scope: Scope = 'transaction'): Promise<T> {
+  return async function withTenant<T>(actor: Actor, work: (em: TenantManager) => Promise<T>, scope: Scope = 'transaction'): Promise<T> {
     const userId = typeof actor === 'string' ? actor : actor?.id ?? null;
     const identity = [userId, typeof actor === 'object' ? actor?.tokenHash ?? null : null];
+    const readOnly = typeof actor === 'object' && actor?.readOnly === true;
+    const begin = readOnly ? 'BEGIN READ ONLY' : 'BEGIN';
     for (let attempt = 1; ; attempt += 1) {
-      const runner = dataSource.createQueryRunner();
+      const runner = dataSource.createQueryRunner(readOnly ? 'slave' : 'master');
+      const steered = runner as unknown as PostgresRunner;
       let connection: PoolClient | undefined;
       let open = false;
       let broken: Error | undefined;
@@ -61,13 +80,18 @@ export function tenantTransactions(dataSource: DataSource): WithTenant {
         const waiting = dbPoolWait.startTimer();
         connection = (await runner.connect()) as PoolClient;
         waiting();
-        if (scope === 'statement') return await work(statementByStatement(connection, identity));
+        // The transaction is ours: TypeORM must never open (or COMMIT) one of its own inside it.
+        steered.isTransactionActive = true;
+        if (scope === 'statement') {
+          steered.databaseConnection = statementByStatement(connection, begin, identity);
+          return await work(runner.manager);
+        }
         open = true;
         const client = connection;
-        const begun = client.query('BEGIN');
+        const begun = client.query(begin);
         const checked = client.query(IDENTITY, identity);
-        const db: Db = { query: async (sql, params) => (await client.query(sql, params)).rows };
-        const working = (async () => work(db))();
+        // The work's first statement reaches the connection within this turn: one flight.
+        const working = (async () => work(runner.manager))();
         const [, , worked] = await settled([begun, checked, working]);
         open = false; // COMMIT ends the transaction block whether it commits or fails
         await client.query('COMMIT');
@@ -87,8 +111,10 @@ export function tenantTransactions(dataSource: DataSource): WithTenant {
         if (attempt === 1 && scope === 'transaction' && isRetryableDatabaseError(error)) continue;
         throw error;
       } finally {
+        if (connection) steered.databaseConnection = connection; // the pool gets back its own client
+        steered.isTransactionActive = false;
         // A connection that failed to roll back is destroyed, never handed to the next request.
-        await (runner as unknown as PostgresRunner).releasePostgresConnection(broken);
+        await steered.releasePostgresConnection(broken);
       }
     }
   };
@@ -107,20 +133,22 @@ async function settled(answers: Array<Promise<unknown>>): Promise<unknown[]> {
 }
 
 /**
- * Each statement in a transaction of its own: BEGIN, identity, the statement and COMMIT leave
- * in one flight, one round trip. A statement that fails, or follows a failed identity check,
- * makes that COMMIT a rollback, so no transaction is ever left open. A deadlock is retried once.
+ * The connection TypeORM sees in 'statement' scope: each statement it sends leaves inside a
+ * transaction of its own, BEGIN, identity, statement and COMMIT in one flight (one round
+ * trip). TypeORM calls query() only once the statement is ready, so nothing can overtake it.
+ * A statement that fails, or follows a failed identity check, makes that COMMIT a rollback,
+ * so no transaction is ever left open. A deadlock is retried once.
  */
-function statementByStatement(connection: PoolClient, identity: unknown[]): Db {
+function statementByStatement(connection: PoolClient, begin: string, identity: unknown[]): PoolClient {
   const once = async (sql: string, params?: unknown[]) => {
     const [, , answer] = await settled([
-      connection.query('BEGIN'), connection.query(IDENTITY, identity), connection.query(sql, params), connection.query('COMMIT'),
+      connection.query(begin), connection.query(IDENTITY, identity), connection.query(sql, params), connection.query('COMMIT'),
     ]);
-    return (answer as { rows: unknown[] }).rows;
+    return answer;
   };
-  return {
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any
-    async query(sql: string, params?: unknown[]): Promise<any[]> {
+  const flight = Object.create(connection) as PoolClient;
+  Object.assign(flight, {
+    async query(sql: string, params?: unknown[]) {
       try {
         return await once(sql, params);
       } catch (error) {
@@ -128,7 +156,8 @@ function statementByStatement(connection: PoolClient, identity: unknown[]): Db {
         return once(sql, params);
       }
     },
-  };
+  });
+  return flight;
 }
 
 /**

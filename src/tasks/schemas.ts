@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { created, json, jsonBody, noContent, page, problemResponses, registry, security, securityOrAnonymous } from '../http/openapi';
 import { cursor, limit } from '../http/pagination';
 import { IdParams, name, text, uuid } from '../http/validate';
-import { DEPENDENCY_TYPES, TASK_PRIORITIES, TASK_STATUSES } from './entity';
+import { DEPENDENCY_TYPES, TASK_PRIORITIES, TASK_STATUSES, type Task, type TaskDependency } from './entity';
 
 /** Request and response shapes of tasks, subtasks and dependencies; also the OpenAPI source. */
 export const TaskStatus = z.enum(TASK_STATUSES);
@@ -89,7 +89,7 @@ export const AddDependency = z.object({
 
 export const DependencyParams = z.object({ id: uuid, dependsOnTaskId: uuid }).strict();
 
-export const Task = z.object({
+export const TaskResponse = z.object({
   id: uuid,
   workspaceId: uuid,
   projectId: uuid,
@@ -110,7 +110,7 @@ export const Task = z.object({
   completedAt: z.iso.datetime().nullable(),
 }).openapi('Task');
 
-export const Dependency = z.object({
+export const DependencyResponse = z.object({
   id: uuid,
   workspaceId: uuid,
   taskId: uuid,
@@ -121,8 +121,48 @@ export const Dependency = z.object({
     .describe('The task depended on; null when it is in a project hidden from you.'),
 }).openapi('TaskDependency');
 
+const isoOrNull = (time: Date | null) => time?.toISOString() ?? null;
+
+/** A task as the API answers it: the one way a Task entity becomes JSON (decision 0013). */
+export function taskJson(task: Task): z.input<typeof TaskResponse> {
+  return {
+    id: task.id,
+    workspaceId: task.workspaceId,
+    projectId: task.projectId,
+    parentTaskId: task.parentTaskId,
+    title: task.title,
+    description: task.description,
+    status: task.status,
+    priority: task.priority,
+    assigneeId: task.assigneeId,
+    creatorId: task.creatorId,
+    dueDate: isoOrNull(task.dueDate),
+    estimatedHours: task.estimatedHours,
+    actualHours: task.actualHours,
+    tags: task.tags,
+    metadata: task.metadata,
+    createdAt: task.createdAt.toISOString(),
+    updatedAt: task.updatedAt.toISOString(),
+    completedAt: isoOrNull(task.completedAt),
+  };
+}
+
+/** A dependency with the task it depends on, or null where RLS hides that task. */
+export function dependencyJson(dependency: TaskDependency): z.input<typeof DependencyResponse> {
+  const { dependsOn } = dependency;
+  return {
+    id: dependency.id,
+    workspaceId: dependency.workspaceId,
+    taskId: dependency.taskId,
+    dependsOnTaskId: dependency.dependsOnTaskId,
+    dependencyType: dependency.dependencyType,
+    createdAt: dependency.createdAt.toISOString(),
+    dependsOnTask: dependsOn ? { id: dependsOn.id, title: dependsOn.title, status: dependsOn.status } : null,
+  };
+}
+
 const openTags = ['Tasks'];
-const TaskPage = page(Task, 'TaskPage');
+const TaskPage = page(TaskResponse, 'TaskPage');
 
 registry.registerPath({
   method: 'get', path: '/projects/{id}/tasks', tags: openTags, security: securityOrAnonymous,
@@ -134,18 +174,18 @@ registry.registerPath({
   method: 'post', path: '/projects/{id}/tasks', tags: openTags, security,
   summary: 'Create a task (project members and above); the assignee must belong to the workspace',
   request: { params: IdParams, body: jsonBody(CreateTask) },
-  responses: { 201: created(Task, 'The new task'), ...problemResponses },
+  responses: { 201: created(TaskResponse, 'The new task'), ...problemResponses },
 });
 registry.registerPath({
   method: 'get', path: '/tasks/{id}', tags: openTags, security: securityOrAnonymous, summary: 'A task',
   request: { params: IdParams },
-  responses: { 200: json(Task, 'The task'), ...problemResponses },
+  responses: { 200: json(TaskResponse, 'The task'), ...problemResponses },
 });
 registry.registerPath({
   method: 'patch', path: '/tasks/{id}', tags: openTags, security,
   summary: 'Change a task (project members and above); status done stamps completedAt',
   request: { params: IdParams, body: jsonBody(UpdateTask) },
-  responses: { 200: json(Task, 'The changed task'), ...problemResponses },
+  responses: { 200: json(TaskResponse, 'The changed task'), ...problemResponses },
 });
 registry.registerPath({
   method: 'delete', path: '/tasks/{id}', tags: openTags, security,
@@ -157,7 +197,7 @@ registry.registerPath({
   method: 'post', path: '/tasks/{id}/complete', tags: openTags, security,
   summary: 'Mark a task done (complete_task, under row-level security)',
   request: { params: IdParams },
-  responses: { 200: json(Task, 'The completed task'), ...problemResponses },
+  responses: { 200: json(TaskResponse, 'The completed task'), ...problemResponses },
 });
 registry.registerPath({
   method: 'get', path: '/tasks/{id}/subtasks', tags: openTags, security: securityOrAnonymous, summary: 'The subtasks of a task',
@@ -167,13 +207,13 @@ registry.registerPath({
 registry.registerPath({
   method: 'get', path: '/tasks/{id}/dependencies', tags: openTags, security: securityOrAnonymous, summary: 'The tasks this task depends on',
   request: { params: IdParams, query: ListQuery },
-  responses: { 200: json(page(Dependency, 'TaskDependencyPage'), 'A page of dependencies'), ...problemResponses },
+  responses: { 200: json(page(DependencyResponse, 'TaskDependencyPage'), 'A page of dependencies'), ...problemResponses },
 });
 registry.registerPath({
   method: 'post', path: '/tasks/{id}/dependencies', tags: openTags, security,
   summary: 'Make this task depend on another of the same workspace; 409 if it would close a cycle',
   request: { params: IdParams, body: jsonBody(AddDependency) },
-  responses: { 201: json(Dependency, 'The new dependency'), ...problemResponses },
+  responses: { 201: json(DependencyResponse, 'The new dependency'), ...problemResponses },
 });
 registry.registerPath({
   method: 'delete', path: '/tasks/{id}/dependencies/{dependsOnTaskId}', tags: openTags, security,
