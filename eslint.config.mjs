@@ -13,6 +13,27 @@ export default tseslint.config(
     },
   },
   {
+    // Resource folders reach data only through the request's EntityManager (withTenant): never
+    // a DataSource, its global manager, or a connection of their own.
+    files: ['src/*/router.ts', 'src/*/repository.ts', 'src/*/schemas.ts'],
+    ignores: ['src/ops/**', 'src/db/**'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        paths: [
+          { name: 'typeorm', importNames: ['DataSource', 'getRepository', 'getManager', 'getConnection'], message: 'Use the EntityManager withTenant hands the work.' },
+          { name: 'pg', message: 'Use the EntityManager withTenant hands the work.' },
+        ],
+        patterns: [
+          { group: ['**/ormconfig', '**/db/options', '**/db/migrate'], message: 'Use the EntityManager withTenant hands the work.' },
+        ],
+      }],
+      'no-restricted-syntax': ['error', {
+        selector: "MemberExpression[property.name='dataSource']",
+        message: 'Routes and repositories never touch the DataSource: use the EntityManager withTenant hands the work.',
+      }],
+    },
+  },
+  {
     files: ['src/config.ts', 'scripts/**', 'test/**', 'bench/**', 'seeders/**', 'ormconfig.ts'],
     rules: { 'no-restricted-properties': 'off' },
   },

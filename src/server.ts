@@ -30,7 +30,7 @@ const REDIS_START_WAIT_MS = 5_000;
 /** Starts the API with its own pool (application role) and Redis client. */
 export async function startServer(config: Config, options: StartOptions = {}): Promise<RunningServer> {
   const logger = createLogger(config.logLevel);
-  const dataSource = new DataSource(appDataSourceOptions(config.databaseUrl, config.dbPoolSize, config.dbQueryTimeoutMs));
+  const dataSource = new DataSource(appDataSourceOptions(config.databaseUrl, config.dbPoolSize, config.dbQueryTimeoutMs, config.databaseReplicaUrls));
   await dataSource.initialize();
   const redis = createRedis(config.redisUrl, logger);
   if (!options.sessionStore) await connectRedis(redis, logger);

@@ -35,7 +35,12 @@ export function userIdOf(req: Request): string | null {
   return req.user?.id ?? null;
 }
 
-/** Whom the request's transaction runs as (see withTenant). */
+const SAFE_METHODS = new Set(['GET', 'HEAD']);
+
+/**
+ * Whom the request's transaction runs as (see withTenant). A safe request's transaction is
+ * READ ONLY, and runs on a read replica when there is one.
+ */
 export function actorOf(req: Request): Actor {
-  return req.user ?? null;
+  return { id: req.user?.id ?? null, tokenHash: req.user?.tokenHash, readOnly: SAFE_METHODS.has(req.method) };
 }

@@ -34,7 +34,12 @@ export function dataSourceOptions(url: string, poolSize: number): PostgresDataSo
  * the server, and pgBouncer drops it as a startup parameter). Migrations and scripts use
  * dataSourceOptions(): their DDL may rightly take long.
  */
-export function appDataSourceOptions(url: string, poolSize: number, queryTimeoutMs: number): PostgresDataSourceOptions {
+export function appDataSourceOptions(url: string, poolSize: number, queryTimeoutMs: number, replicaUrls: string[] = []): PostgresDataSourceOptions {
   const options = dataSourceOptions(url, poolSize);
-  return { ...options, extra: { ...options.extra, pipeline: true, query_timeout: queryTimeoutMs } };
+  const extra = { ...options.extra, pipeline: true, query_timeout: queryTimeoutMs };
+  if (replicaUrls.length === 0) return { ...options, extra };
+  // TypeORM's replication: 'master' query runners use the primary, 'slave' ones a replica
+  // (withTenant asks for a replica for READ ONLY work only). Each gets a pool of poolSize.
+  const { url: _primary, ...rest } = options;
+  return { ...rest, extra, replication: { master: { url }, slaves: replicaUrls.map((replica) => ({ url: replica })) } };
 }

@@ -47,7 +47,7 @@ export function testConfig(overrides: Partial<Config> = {}): Config {
 export async function startTestApp(overrides: Partial<Config> = {}): Promise<TestApp> {
   const config = testConfig(overrides);
   const logger = createLogger(config.logLevel);
-  const dataSource = new DataSource(appDataSourceOptions(config.databaseUrl, config.dbPoolSize, config.dbQueryTimeoutMs));
+  const dataSource = new DataSource(appDataSourceOptions(config.databaseUrl, config.dbPoolSize, config.dbQueryTimeoutMs, config.databaseReplicaUrls));
   await dataSource.initialize();
   const redis = createRedis(config.redisUrl, logger);
   await redis.connect();
