@@ -51,7 +51,6 @@ function demoConfig(): Config {
     // Demo mode supplies safe local defaults for everything; PORT, LOG_LEVEL and REDIS_URL may be set.
     NODE_ENV: 'development',
     DATABASE_URL: databaseUrl(DEMO.app),
-    MIGRATION_DATABASE_URL: databaseUrl(DEMO.owner),
     REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
     SESSION_SECRET: process.env.SESSION_SECRET ?? 'demo-only-session-secret-not-for-production-0123456789',
     UPLOAD_DIR: process.env.UPLOAD_DIR ?? resolve(DEMO.dataDir, 'uploads'),
@@ -102,9 +101,9 @@ async function main(): Promise<void> {
       ownerRole: DEMO.owner.role, ownerPassword: DEMO.owner.password,
       appRole: DEMO.app.role, appPassword: DEMO.app.password,
     });
-    const applied = await runMigrations(config.migrationDatabaseUrl);
+    const applied = await runMigrations(databaseUrl(DEMO.owner));
     say(applied.length > 0 ? `Migrations applied: ${applied.join(', ')}.` : 'Migrations: already up to date.');
-    const seeded = await seedDemo(config.migrationDatabaseUrl, config.uploadDir);
+    const seeded = await seedDemo(databaseUrl(DEMO.owner), config.uploadDir);
     const fresh = seeded.filter((result) => result.created).map((result) => result.tenant);
     say(fresh.length > 0 ? `Seeded the demo tenants: ${fresh.join(', ')}.` : 'Demo tenants: already seeded.');
 
@@ -113,7 +112,7 @@ async function main(): Promise<void> {
     if (!(await redisAnswers(config.redisUrl))) {
       say(`WARNING: Redis does not answer at ${config.redisUrl}; sessions are kept in PostgreSQL instead ` +
         '(fine for this single-process demo; set REDIS_URL to use Redis).');
-      await prepareSessionTable(config.migrationDatabaseUrl, DEMO.app.role);
+      await prepareSessionTable(databaseUrl(DEMO.owner), DEMO.app.role);
       options.sessionStore = new PgSessionStore(config.databaseUrl, config.sessionIdleMs);
       sessions = 'PostgreSQL (Redis did not answer)';
     }

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { readConfig } from '../src/config';
+import { readOwnerConfig } from '../src/config';
 import { seedDemo } from './demo';
 import { scaledLargeOptions, seedLarge } from './large';
 
@@ -16,7 +16,7 @@ async function main(): Promise<void> {
     strict: true,
     allowPositionals: false,
   });
-  const config = readConfig(process.env);
+  const config = readOwnerConfig(process.env);
   if (values.size === 'large') {
     const scale = Number(values.scale);
     if (!Number.isInteger(scale) || scale < 1) throw new Error('--scale must be a whole number of at least 1');

@@ -1,9 +1,10 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { readConfig, type Config } from '../../src/config';
+import { readOwnerConfig, type OwnerConfig } from '../../src/config';
 
 /**
  * What every operations script shares: strict arguments (an unknown option is an error),
- * the validated configuration, and one way to fail: a message on stderr and exit code 1.
+ * the validated configuration (the owner's only), and one way to fail: a message on stderr
+ * and exit code 1.
  */
 export function cliArgs<T extends ParseArgsConfig['options']>(usage: string, options: T, positionals: number) {
   try {
@@ -16,8 +17,9 @@ export function cliArgs<T extends ParseArgsConfig['options']>(usage: string, opt
   }
 }
 
-export function cliConfig(): Config {
-  return readConfig(process.env);
+/** The owner's URL and UPLOAD_DIR only: never the app's DATABASE_URL, REDIS_URL or SESSION_SECRET. */
+export function cliConfig(): OwnerConfig {
+  return readOwnerConfig(process.env);
 }
 
 export function run(name: string, main: () => Promise<void>): void {

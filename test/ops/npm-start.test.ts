@@ -63,13 +63,13 @@ describe('npm start', function () {
     npm.stderr?.on('data', (chunk: Buffer) => { output += chunk.toString(); });
     const npmExit = new Promise<number | null>((resolve) => npm?.once('exit', (code) => resolve(code)));
     const started = Date.now();
-    let listening: RegExpExecArray | null = null;
-    while (!(listening = /"pid":(\d+).*"msg":"listening"/.exec(output))) {
+    const listening = () => /"pid":(\d+).*"msg":"listening"/.exec(output);
+    while (!listening()) {
       if (npm.exitCode !== null) throw new Error(`npm start exited (${npm.exitCode}):\n${output}`);
       if (Date.now() - started > 60_000) throw new Error(`the server did not start:\n${output}`);
       await sleep(100);
     }
-    serverPid = Number(listening[1]);
+    serverPid = Number(listening()?.[1]);
     expect(serverPid).not.to.equal(npm.pid);
     expect((await fetch(`http://127.0.0.1:${port}/health`)).status).to.equal(200);
 
