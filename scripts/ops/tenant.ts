@@ -1,5 +1,5 @@
 import { createWriteStream } from 'node:fs';
-import { copyFile, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { access, copyFile, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
 import { once } from 'node:events';
 import { Client } from 'pg';
@@ -135,11 +135,20 @@ async function exportRows(client: Client, dir: string, name: string, select: str
 
 export interface EraseResult {
   workspace: { name: string; slug: string };
+  /** The tenant's rows per table: erased, or with dryRun those that would be. */
   rows: Record<string, number>;
+  /** Attachment files removed and already missing; with dryRun, those that would be removed and are missing. */
   files: { removed: number; missing: number };
+  dryRun: boolean;
 }
 
-export async function eraseTenant(ownerUrl: string, uploadDir: string, workspaceId: string): Promise<EraseResult> {
+/**
+ * `dryRun`: count and roll back, touch no file. Otherwise `confirmSlug` must be the
+ * workspace's slug, checked on the locked row: the operator names what they erase.
+ */
+export type EraseMode = { dryRun: true } | { dryRun?: false; confirmSlug: string };
+
+export async function eraseTenant(ownerUrl: string, uploadDir: string, workspaceId: string, mode: EraseMode): Promise<EraseResult> {
   const client = new Client({ connectionString: ownerUrl });
   await client.connect();
   let storagePaths: string[];
@@ -147,23 +156,29 @@ export async function eraseTenant(ownerUrl: string, uploadDir: string, workspace
   try {
     await client.query('BEGIN');
     const workspace = await requireWorkspace(client, workspaceId, true);
+    if (!mode.dryRun && mode.confirmSlug !== workspace.slug) {
+      throw new Error(`"${mode.confirmSlug}" is not the slug of workspace ${workspaceId}; nothing was erased (--dry-run shows it)`);
+    }
     const tables = await tenantTables(client);
     const rows: Record<string, number> = {};
     for (const table of tables) rows[table] = await countTenantRows(client, table, workspaceId);
     storagePaths = (await client.query(`SELECT storage_path FROM file_attachments WHERE workspace_id = $1`, [workspaceId]))
       .rows.map((row) => row.storage_path as string);
-
-    // Every tenant table hangs off workspaces by ON DELETE CASCADE foreign keys...
-    await client.query(`DELETE FROM workspaces WHERE id = $1`, [workspaceId]);
-    // ...except the audit log, which has no foreign keys (it outlives what it describes) and
-    // has just recorded the deletions above.
-    await client.query(`DELETE FROM audit_events WHERE workspace_id = $1`, [workspaceId]);
-    for (const table of tables) {
-      const left = await countTenantRows(client, table, workspaceId);
-      if (left > 0) throw new Error(`${left} rows of ${table} survived the erasure; nothing was erased`);
+    result = { workspace, rows, dryRun: mode.dryRun === true };
+    if (mode.dryRun) {
+      await client.query('ROLLBACK');
+    } else {
+      // Every tenant table hangs off workspaces by ON DELETE CASCADE foreign keys...
+      await client.query(`DELETE FROM workspaces WHERE id = $1`, [workspaceId]);
+      // ...except the audit log, which has no foreign keys (it outlives what it describes) and
+      // has just recorded the deletions above.
+      await client.query(`DELETE FROM audit_events WHERE workspace_id = $1`, [workspaceId]);
+      for (const table of tables) {
+        const left = await countTenantRows(client, table, workspaceId);
+        if (left > 0) throw new Error(`${left} rows of ${table} survived the erasure; nothing was erased`);
+      }
+      await client.query('COMMIT');
     }
-    await client.query('COMMIT');
-    result = { workspace, rows };
   } catch (error) {
     await client.query('ROLLBACK').catch(() => undefined);
     throw error;
@@ -176,10 +191,12 @@ export async function eraseTenant(ownerUrl: string, uploadDir: string, workspace
   let missing = 0;
   for (const storagePath of storagePaths) {
     const file = storedFile(uploadDir, storagePath);
-    const existed = await rm(file).then(() => true, (error: NodeJS.ErrnoException) => {
-      if (error.code === 'ENOENT') return false;
-      throw error;
-    });
+    const existed = result.dryRun
+      ? await access(file).then(() => true, () => false)
+      : await rm(file).then(() => true, (error: NodeJS.ErrnoException) => {
+        if (error.code === 'ENOENT') return false;
+        throw error;
+      });
     if (existed) removed += 1;
     else missing += 1;
   }

@@ -15,13 +15,38 @@ interface Outcome {
   stderr: string;
 }
 
-function script(name: string, args: string[], env: Record<string, string> = {}): Promise<Outcome> {
+// A variable set to undefined is left out of the script's environment.
+function script(name: string, args: string[], env: Record<string, string | undefined> = {}): Promise<Outcome> {
   return new Promise((resolve) => {
     execFile(process.execPath, ['-r', 'ts-node/register', join('scripts', `${name}.ts`), ...args], {
       cwd: join(__dirname, '..', '..'),
       env: { ...process.env, TS_NODE_TRANSPILE_ONLY: 'true', NODE_ENV: 'test', MIGRATION_DATABASE_URL: testEnv().ownerUrl, ...env },
     }, (error, stdout, stderr) => resolve({ code: error ? Number(error.code) : 0, stdout, stderr }));
   });
+}
+
+// The script on a pseudo-terminal (util-linux `script`), with `input` typed into it.
+function inTerminal(name: string, args: string[], input: string): Promise<Outcome> {
+  const command = [process.execPath, '-r', 'ts-node/register', join('scripts', `${name}.ts`), ...args].map((a) => `'${a}'`).join(' ');
+  return new Promise((resolve) => {
+    const child = execFile('script', ['-qec', command, '/dev/null'], {
+      cwd: join(__dirname, '..', '..'),
+      env: { ...process.env, TS_NODE_TRANSPILE_ONLY: 'true', NODE_ENV: 'test', MIGRATION_DATABASE_URL: testEnv().ownerUrl },
+    }, (error, stdout, stderr) => resolve({ code: error ? Number(error.code) : 0, stdout, stderr }));
+    // Typed once the prompt is up: a terminal would discard what arrives before the program reads.
+    let typed = false;
+    child.stdout?.on('data', (chunk: Buffer) => {
+      if (!typed && chunk.toString().includes('slug to erase it')) {
+        typed = true;
+        child.stdin?.write(input);
+      }
+    });
+  });
+}
+
+async function workspaceExists(id: string): Promise<boolean> {
+  const { rows } = await owner().query(`SELECT count(*)::int AS n FROM workspaces WHERE id = $1`, [id]);
+  return rows[0].n === 1;
 }
 
 describe('the operations scripts on the command line', function () {
@@ -54,7 +79,7 @@ describe('the operations scripts on the command line', function () {
     const dir = join(work, 'export');
 
     const exported = await script('tenant-export', [workspace.id, dir], { UPLOAD_DIR: join(work, 'uploads') });
-    const erased = await script('tenant-erase', [workspace.id], { UPLOAD_DIR: join(work, 'uploads') });
+    const erased = await script('tenant-erase', [workspace.id, '--confirm', workspace.slug], { UPLOAD_DIR: join(work, 'uploads') });
 
     expect(exported, exported.stderr).to.include({ code: 0 });
     expect(exported.stdout).to.match(/tasks\.jsonl\s+1 rows/);
@@ -63,6 +88,47 @@ describe('the operations scripts on the command line', function () {
     expect(erased.stdout).to.match(/projects\s+1 rows/);
     const { rows } = await owner().query(`SELECT count(*)::int AS n FROM workspaces WHERE id = $1`, [workspace.id]);
     expect(rows[0].n).to.equal(0);
+  });
+
+  it('tenant:erase --dry-run shows what it would erase and erases nothing', async () => {
+    const { workspace } = await aTenant();
+
+    const outcome = await script('tenant-erase', [workspace.id, '--dry-run']);
+
+    expect(outcome, outcome.stderr).to.include({ code: 0 });
+    expect(outcome.stdout).to.contain(`Would erase workspace "${workspace.name}" (slug ${workspace.slug}, ${workspace.id}):`);
+    expect(outcome.stdout).to.match(/projects\s+1 rows/);
+    expect(await workspaceExists(workspace.id)).to.equal(true);
+  });
+
+  it('tenant:erase without --confirm and without a terminal to ask erases nothing', async () => {
+    const { workspace } = await aTenant();
+
+    const outcome = await script('tenant-erase', [workspace.id]);
+
+    expect(outcome.code).to.equal(1);
+    expect(outcome.stderr).to.contain('nothing was erased: give --confirm SLUG');
+    expect(await workspaceExists(workspace.id)).to.equal(true);
+  });
+
+  it('tenant:erase --confirm with another slug erases nothing', async () => {
+    const { workspace } = await aTenant();
+
+    const outcome = await script('tenant-erase', [workspace.id, '--confirm', 'acme']);
+
+    expect(outcome.code).to.equal(1);
+    expect(outcome.stderr).to.contain(`"acme" is not the slug of workspace ${workspace.id}; nothing was erased`);
+    expect(await workspaceExists(workspace.id)).to.equal(true);
+  });
+
+  it('tenant:erase in a terminal asks for the slug, and erases once it is typed', async () => {
+    const { workspace } = await aTenant();
+
+    const outcome = await inTerminal('tenant-erase', [workspace.id], `${workspace.slug}\n`);
+
+    expect(outcome.stdout).to.contain('Type the workspace\'s slug to erase it');
+    expect(outcome.stdout).to.contain(`Erased workspace "${workspace.name}"`);
+    expect(await workspaceExists(workspace.id)).to.equal(false);
   });
 
   it('db:setup creates the roles and database, then migrates; with --empty it leaves the database empty for a restore', async () => {
@@ -113,6 +179,30 @@ describe('the operations scripts on the command line', function () {
     const outcome = await script('tenant-erase', ['acme']);
     expect(outcome.code).to.equal(1);
     expect(outcome.stderr).to.contain('tenant:erase failed: WORKSPACE_ID must be a uuid, got "acme"');
+  });
+
+  it('in production, asks only for MIGRATION_DATABASE_URL: never DATABASE_URL, REDIS_URL or SESSION_SECRET, which no script uses', async () => {
+    const id = '00000000-0000-4000-8000-000000000000';
+    const runs: [string, string[]][] = [
+      ['db-backup', [join(work, 'x.dump')]], ['db-restore', [join(work, 'x.dump')]], ['db-archive', ['--dry-run']],
+      ['tenant-export', [id, join(work, 'export')]], ['tenant-erase', [id, '--dry-run']], ['../seeders/run', []],
+    ];
+    const production = (owner: string | undefined) => ({
+      NODE_ENV: 'production', DATABASE_URL: undefined, REDIS_URL: undefined, SESSION_SECRET: undefined, MIGRATION_DATABASE_URL: owner,
+    });
+    // A closed port: the script gets past its configuration and fails on connecting, naming no other variable.
+    const unreachable = 'postgres://pm_owner:an-owner-password-of-its-own@127.0.0.1:1/pm';
+
+    const withOwner = await Promise.all(runs.map(([name, args]) => script(name, args, production(unreachable))));
+    const without = await script('db-archive', ['--dry-run'], production(undefined));
+
+    for (const [i, outcome] of withOwner.entries()) {
+      expect(outcome.code, runs[i][0]).to.equal(1);
+      expect(outcome.stderr, runs[i][0]).to.contain('ECONNREFUSED');
+      expect(outcome.stderr, runs[i][0]).not.to.match(/DATABASE_URL|REDIS_URL|SESSION_SECRET/);
+    }
+    expect(without.stderr).to.contain('MIGRATION_DATABASE_URL: required when NODE_ENV=production');
+    expect(without.stderr).not.to.match(/\b(DATABASE_URL|REDIS_URL|SESSION_SECRET): required/);
   });
 
   it('seed refuses an unknown size or option instead of silently seeding the demo data', async () => {

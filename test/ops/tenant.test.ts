@@ -114,7 +114,7 @@ describe('tenant:export and tenant:erase', () => {
       const before = await tenantRowCounts(tenant.workspace.id);
       expect(Object.values(before).every((n) => n > 0), JSON.stringify(before)).to.equal(true);
 
-      const result = await eraseTenant(testEnv().ownerUrl, uploadDir, tenant.workspace.id);
+      const result = await eraseTenant(testEnv().ownerUrl, uploadDir, tenant.workspace.id, { confirmSlug: tenant.workspace.slug });
 
       expect(result.rows).to.include(before);
       expect(Object.values(await tenantRowCounts(tenant.workspace.id)).every((n) => n === 0)).to.equal(true);
@@ -135,18 +135,45 @@ describe('tenant:export and tenant:erase', () => {
         [victim.workspace.id, other.owner.id]);
       const everythingElse = await fingerprint(testEnv().ownerUrl, { exceptWorkspace: victim.workspace.id });
 
-      await eraseTenant(testEnv().ownerUrl, uploadDir, victim.workspace.id);
+      await eraseTenant(testEnv().ownerUrl, uploadDir, victim.workspace.id, { confirmSlug: victim.workspace.slug });
 
       expect(await fingerprint(testEnv().ownerUrl, { exceptWorkspace: victim.workspace.id })).to.deep.equal(everythingElse);
       expect(Object.values(await tenantRowCounts(other.workspace.id)).every((n) => n > 0)).to.equal(true);
       for (const file of other.files) expect(await readFile(join(uploadDir, file.storagePath), 'utf8')).to.equal(file.content);
     });
 
+    it('with dryRun, reports the rows and files it would erase and erases nothing', async () => {
+      const tenant = await aFullTenant(uploadDir);
+      const everything = await fingerprint(testEnv().ownerUrl);
+
+      const result = await eraseTenant(testEnv().ownerUrl, uploadDir, tenant.workspace.id, { dryRun: true });
+
+      expect(result.dryRun).to.equal(true);
+      expect(result.workspace.slug).to.equal(tenant.workspace.slug);
+      expect(result.rows).to.include(await tenantRowCounts(tenant.workspace.id));
+      expect(result.files).to.deep.equal({ removed: 2, missing: 0 });
+      expect(await fingerprint(testEnv().ownerUrl)).to.deep.equal(everything);
+      for (const file of tenant.files) expect(existsSync(join(uploadDir, file.storagePath))).to.equal(true);
+    });
+
+    it('refuses a confirmation that is not the workspace\'s slug, erasing nothing', async () => {
+      const tenant = await aFullTenant(uploadDir);
+      const everything = await fingerprint(testEnv().ownerUrl);
+
+      const error = await eraseTenant(testEnv().ownerUrl, uploadDir, tenant.workspace.id, { confirmSlug: `${tenant.workspace.slug}-x` })
+        .catch((e: Error) => e);
+
+      expect((error as Error).message).to.contain(`is not the slug of workspace ${tenant.workspace.id}; nothing was erased`);
+      expect(await fingerprint(testEnv().ownerUrl)).to.deep.equal(everything);
+      for (const file of tenant.files) expect(existsSync(join(uploadDir, file.storagePath))).to.equal(true);
+    });
+
     it('fails for a workspace that does not exist, erasing nothing', async () => {
       const bystander = await aFullTenant(uploadDir);
       const everything = await fingerprint(testEnv().ownerUrl);
 
-      const error = await eraseTenant(testEnv().ownerUrl, uploadDir, '00000000-0000-4000-8000-000000000000').catch((e: Error) => e);
+      const error = await eraseTenant(testEnv().ownerUrl, uploadDir, '00000000-0000-4000-8000-000000000000', { confirmSlug: 'none' })
+        .catch((e: Error) => e);
 
       expect((error as Error).message).to.match(/no workspace/);
       expect(await fingerprint(testEnv().ownerUrl)).to.deep.equal(everything);
