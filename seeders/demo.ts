@@ -2,22 +2,31 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { faker } from '@faker-js/faker';
 import { hash } from '@node-rs/argon2';
-import { Client } from 'pg';
+import { DataSource, type EntityManager } from 'typeorm';
+import { FileAttachment } from '../src/attachments/entity';
+import { dataSourceOptions } from '../src/db/options';
+import { Document } from '../src/documents/entity';
+import { Project, ProjectMember } from '../src/projects/entity';
+import { Task, TaskDependency } from '../src/tasks/entity';
+import { User, UserProfile } from '../src/users/entity';
+import { Workspace, WorkspaceMember } from '../src/workspaces/entity';
 import {
   DEMO_PASSWORD, DEMO_PROJECTS, DEMO_TENANTS, type DemoProjectPlan, type DemoTenant,
 } from './demo-tenants';
 
 /**
- * Seeds the demo tenants as the owner role (a direct connection, BYPASSRLS). Each tenant is
- * one transaction, skipped when its workspace slug already exists: running twice changes
- * nothing. Every value (ids included) comes from faker with a fixed seed per tenant, so two
- * machines get the same data. The actor of each write is set with a transaction-local
- * app.current_user_id, so the audit triggers record who did what.
+ * Seeds the demo tenants through the TypeORM entities, as the owner role (a direct
+ * connection, BYPASSRLS). Each tenant is one transaction, skipped when its workspace slug
+ * already exists: running twice changes nothing. Every value (ids included) comes from faker
+ * with a fixed seed per tenant, so two machines get the same data. Before each write the
+ * acting user is made the transaction-local app.current_user_id, so the audit triggers record
+ * who did what.
  */
 const SEED = 20_251_123;
 const TAGS = ['frontend', 'backend', 'design', 'bug', 'research', 'infra', 'docs', 'security', 'ux', 'qa'];
 const TASK_STATUSES = ['pending', 'in_progress', 'review', 'done', 'blocked', 'cancelled'] as const;
 const PRIORITIES = ['low', 'medium', 'high', 'urgent'] as const;
+const DAY_MS = 86_400_000;
 
 export interface SeedResult {
   tenant: string;
@@ -31,79 +40,73 @@ const demoPasswordHash = () =>
   (passwordHash ??= hash(DEMO_PASSWORD, { algorithm: 2, memoryCost: 19456, timeCost: 2, parallelism: 1 }));
 
 export async function seedDemo(ownerUrl: string, uploadDir: string): Promise<SeedResult[]> {
-  const results: SeedResult[] = [];
-  for (const [index, tenant] of DEMO_TENANTS.entries()) {
-    results.push(await seedTenant(ownerUrl, uploadDir, tenant, SEED + index));
+  const dataSource = new DataSource(dataSourceOptions(ownerUrl, 1));
+  await dataSource.initialize();
+  try {
+    const results: SeedResult[] = [];
+    for (const [index, tenant] of DEMO_TENANTS.entries()) {
+      results.push(await seedTenant(dataSource, uploadDir, tenant, SEED + index));
+    }
+    return results;
+  } finally {
+    await dataSource.destroy();
   }
-  return results;
 }
 
-type Query = (sql: string, params?: unknown[]) => Promise<Array<Record<string, unknown>>>;
-
-async function seedTenant(ownerUrl: string, uploadDir: string, tenant: DemoTenant, seed: number): Promise<SeedResult> {
-  const client = new Client({ connectionString: ownerUrl });
-  await client.connect();
-  const q: Query = async (sql, params) => (await client.query(sql, params)).rows;
+async function seedTenant(dataSource: DataSource, uploadDir: string, tenant: DemoTenant, seed: number): Promise<SeedResult> {
   const writtenFiles: string[] = [];
   try {
-    await q('BEGIN');
-    // Two seeders started at once (two demos) must not both seed the same tenant.
-    await q(`SELECT pg_advisory_xact_lock(hashtext('demo-seed'), hashtext($1))`, [tenant.slug]);
-    const [existing] = await q('SELECT id FROM workspaces WHERE slug = $1', [tenant.slug]);
-    if (existing) {
-      await q('ROLLBACK');
-      return { tenant: tenant.name, workspaceId: existing.id as string, created: false };
-    }
-    faker.seed(seed);
-    const workspaceId = await writeTenant(q, uploadDir, tenant, writtenFiles);
-    await q('COMMIT');
-    return { tenant: tenant.name, workspaceId, created: true };
+    return await dataSource.transaction(async (em) => {
+      // Two seeders started at once (two demos) must not both seed the same tenant.
+      await em.query(`SELECT pg_advisory_xact_lock(hashtext('demo-seed'), hashtext($1))`, [tenant.slug]);
+      const existing = await em.getRepository(Workspace).findOneBy({ slug: tenant.slug });
+      if (existing) return { tenant: tenant.name, workspaceId: existing.id, created: false };
+      faker.seed(seed);
+      const workspaceId = await writeTenant(em, uploadDir, tenant, writtenFiles);
+      return { tenant: tenant.name, workspaceId, created: true };
+    });
   } catch (error) {
-    await q('ROLLBACK').catch(() => undefined);
     // Files of a rolled-back seed would be orphans.
     await Promise.all(writtenFiles.map((file) => rm(file, { force: true })));
     throw error;
-  } finally {
-    await client.end();
   }
 }
 
-async function writeTenant(q: Query, uploadDir: string, tenant: DemoTenant, writtenFiles: string[]): Promise<string> {
-  const actAs = (userId: string) => q(`SELECT set_config('app.current_user_id', $1, true)`, [userId]);
+/** Makes `userId` the transaction's actor: what the audit triggers and creator defaults read. */
+const actAs = (em: EntityManager, userId: string) => em.query(`SELECT set_config('app.current_user_id', $1, true)`, [userId]);
 
+async function writeTenant(em: EntityManager, uploadDir: string, tenant: DemoTenant, writtenFiles: string[]): Promise<string> {
   const userIds: string[] = [];
   for (const person of tenant.people) {
     const id = faker.string.uuid();
-    await q(
-      `INSERT INTO users (id, email, username, password_hash, first_name, last_name, email_verified, metadata)
-       VALUES ($1, $2, $3, $4, $5, $6, true, $7) ON CONFLICT (email) DO NOTHING`,
-      [id, person.email, person.username, await demoPasswordHash(), person.firstName, person.lastName,
-        { demo: true, title: faker.person.jobTitle() }],
-    );
-    const [row] = await q('SELECT id FROM users WHERE email = $1', [person.email]);
-    userIds.push(row.id as string);
-    await q(
-      `INSERT INTO user_profiles (user_id, bio, location, preferences) VALUES ($1, $2, $3, $4)
-       ON CONFLICT (user_id) DO NOTHING`,
-      [row.id, faker.person.bio(), faker.location.city(), { theme: faker.helpers.arrayElement(['light', 'dark']) }],
-    );
+    // A person of several demo tenants is written once; later tenants find them by email.
+    await em.getRepository(User).createQueryBuilder().insert().orIgnore().values({
+      id, email: person.email, username: person.username, passwordHash: await demoPasswordHash(),
+      firstName: person.firstName, lastName: person.lastName, emailVerified: true,
+      metadata: { demo: true, title: faker.person.jobTitle() },
+    }).updateEntity(false).execute();
+    const user = await em.getRepository(User).findOneByOrFail({ email: person.email });
+    userIds.push(user.id);
+    await em.getRepository(UserProfile).createQueryBuilder().insert().orIgnore().values({
+      userId: user.id, bio: faker.person.bio(), location: faker.location.city(),
+      preferences: { theme: faker.helpers.arrayElement(['light', 'dark']) },
+    }).updateEntity(false).execute();
   }
 
   const ownerId = userIds[0];
   const workspaceId = faker.string.uuid();
-  await actAs(ownerId);
-  await q(
-    `INSERT INTO workspaces (id, name, slug, owner_id, settings) VALUES ($1, $2, $3, $4, $5)`,
-    [workspaceId, tenant.name, tenant.slug, ownerId, { timezone: 'UTC', demo: true }],
-  );
+  await actAs(em, ownerId);
+  await em.getRepository(Workspace).insert({
+    id: workspaceId, name: tenant.name, slug: tenant.slug, ownerId, settings: { timezone: 'UTC', demo: true },
+  });
   // The owner's membership row is written by trigger.
   for (const [i, person] of tenant.people.entries()) {
     if (i === 0) continue;
-    await q(`INSERT INTO workspace_members (workspace_id, user_id, role) VALUES ($1, $2, $3)`, [workspaceId, userIds[i], person.role]);
+    await em.getRepository(WorkspaceMember).insert({ workspaceId, userId: userIds[i], role: person.role });
   }
 
   for (const plan of DEMO_PROJECTS) {
-    await writeProject(q, actAs, uploadDir, { workspaceId, tenant, userIds, plan }, writtenFiles);
+    await writeProject(em, uploadDir, { workspaceId, tenant, userIds, plan }, writtenFiles);
   }
   return workspaceId;
 }
@@ -115,24 +118,23 @@ interface ProjectContext {
   plan: DemoProjectPlan;
 }
 
-async function writeProject(
-  q: Query, actAs: (userId: string) => Promise<unknown>, uploadDir: string, ctx: ProjectContext, writtenFiles: string[],
-): Promise<void> {
+interface ProjectRef {
+  workspaceId: string;
+  projectId: string;
+}
+
+async function writeProject(em: EntityManager, uploadDir: string, ctx: ProjectContext, writtenFiles: string[]): Promise<void> {
   const { workspaceId, tenant, userIds, plan } = ctx;
   const projectOwner = userIds[plan.owner];
   const projectId = faker.string.uuid();
-  await actAs(projectOwner);
-  await q(
-    `INSERT INTO projects (id, workspace_id, name, description, owner_id, visibility, settings)
-     VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-    [projectId, workspaceId, `${tenant.name} ${plan.name}`, faker.company.catchPhrase(), projectOwner, plan.visibility,
-      { theme: faker.helpers.arrayElement(['blue', 'green', 'orange']), boardColumns: ['todo', 'doing', 'done'] }],
-  );
+  await actAs(em, projectOwner);
+  await em.getRepository(Project).insert({
+    id: projectId, workspaceId, name: `${tenant.name} ${plan.name}`, description: faker.company.catchPhrase(),
+    ownerId: projectOwner, visibility: plan.visibility,
+    settings: { theme: faker.helpers.arrayElement(['blue', 'green', 'orange']), boardColumns: ['todo', 'doing', 'done'] },
+  });
   for (const [index, role] of plan.members) {
-    await q(
-      `INSERT INTO project_members (workspace_id, project_id, user_id, role) VALUES ($1, $2, $3, $4)`,
-      [workspaceId, projectId, userIds[index], role],
-    );
+    await em.getRepository(ProjectMember).insert({ workspaceId, projectId, userId: userIds[index], role });
   }
   // Who may write: the project owner and its admins and members (not viewers).
   const writers = [projectOwner, ...plan.members.filter(([, role]) => role !== 'viewer').map(([i]) => userIds[i])];
@@ -140,90 +142,86 @@ async function writeProject(
 
   const taskIds: string[] = [];
   for (let i = 0; i < plan.tasks; i += 1) {
-    taskIds.push(await writeTask(q, actAs, project, writers, null));
+    taskIds.push(await writeTask(em, project, writers, null));
   }
   for (let i = 0; i < plan.subtasks; i += 1) {
-    await writeTask(q, actAs, project, writers, taskIds[i % taskIds.length]);
+    await writeTask(em, project, writers, taskIds[i % taskIds.length]);
   }
   // Each dependency points to an earlier task, so the graph is acyclic by construction.
   for (let i = 2; i < taskIds.length; i += 3) {
-    await actAs(faker.helpers.arrayElement(writers));
-    await q(
-      `INSERT INTO task_dependencies (workspace_id, task_id, depends_on_task_id, dependency_type) VALUES ($1, $2, $3, $4)`,
-      [workspaceId, taskIds[i], taskIds[faker.number.int({ min: 0, max: i - 1 })],
-        faker.helpers.weightedArrayElement([{ weight: 4, value: 'blocks' }, { weight: 1, value: 'relates_to' }])],
-    );
+    await actAs(em, faker.helpers.arrayElement(writers));
+    await em.getRepository(TaskDependency).insert({
+      workspaceId, taskId: taskIds[i], dependsOnTaskId: taskIds[faker.number.int({ min: 0, max: i - 1 })],
+      dependencyType: faker.helpers.weightedArrayElement([{ weight: 4, value: 'blocks' as const }, { weight: 1, value: 'relates_to' as const }]),
+    });
   }
 
   const documentIds: string[] = [];
-  for (let i = 0; i < 2; i += 1) documentIds.push(await writeDocument(q, actAs, project, writers));
+  for (let i = 0; i < 2; i += 1) documentIds.push(await writeDocument(em, project, writers));
 
-  await writeAttachment(q, actAs, uploadDir, project, writers, { type: 'task', id: taskIds[0] }, writtenFiles);
-  await writeAttachment(q, actAs, uploadDir, project, writers, { type: 'document', id: documentIds[0] }, writtenFiles);
+  await writeAttachment(em, uploadDir, project, writers, { type: 'task', id: taskIds[0] }, writtenFiles);
+  await writeAttachment(em, uploadDir, project, writers, { type: 'document', id: documentIds[0] }, writtenFiles);
 
   if (plan.status !== 'active') {
-    await actAs(projectOwner);
-    await q(`UPDATE projects SET status = $2 WHERE id = $1`, [projectId, plan.status]);
+    await actAs(em, projectOwner);
+    await em.getRepository(Project).update({ id: projectId }, { status: plan.status });
   }
 }
 
-async function writeTask(
-  q: Query, actAs: (userId: string) => Promise<unknown>, project: { workspaceId: string; projectId: string },
-  writers: string[], parentTaskId: string | null,
-): Promise<string> {
+async function writeTask(em: EntityManager, project: ProjectRef, writers: string[], parentTaskId: string | null): Promise<string> {
   const id = faker.string.uuid();
   const creator = faker.helpers.arrayElement(writers);
   const status = faker.helpers.arrayElement(TASK_STATUSES);
-  await actAs(creator);
-  await q(
-    `INSERT INTO tasks (id, workspace_id, project_id, parent_task_id, title, description, status, priority,
-                        assignee_id, creator_id, due_date, estimated_hours, tags, metadata, completed_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7::task_status, $8, $9, $10,
-             CASE WHEN $11::int IS NULL THEN NULL ELSE now() + make_interval(days => $11::int) END,
-             $12, $13, $14, CASE WHEN $7::task_status = 'done' THEN now() END)`,
-    [id, project.workspaceId, project.projectId, parentTaskId,
-      faker.helpers.arrayElement([faker.hacker.phrase(), `${faker.hacker.verb()} the ${faker.hacker.noun()}`]).slice(0, 200),
-      faker.lorem.sentences({ min: 1, max: 3 }), status, faker.helpers.arrayElement(PRIORITIES),
-      faker.helpers.maybe(() => faker.helpers.arrayElement(writers), { probability: 0.8 }) ?? null, creator,
-      faker.helpers.maybe(() => faker.number.int({ min: 3, max: 120 }), { probability: 0.85 }) ?? null,
-      faker.helpers.maybe(() => faker.number.int({ min: 1, max: 40 }), { probability: 0.7 }) ?? null,
-      faker.helpers.arrayElements(TAGS, { min: 0, max: 3 }),
-      { storyPoints: faker.helpers.arrayElement([1, 2, 3, 5, 8]) }],
-  );
+  const title = faker.helpers.arrayElement([faker.hacker.phrase(), `${faker.hacker.verb()} the ${faker.hacker.noun()}`]).slice(0, 200);
+  const description = faker.lorem.sentences({ min: 1, max: 3 });
+  const priority = faker.helpers.arrayElement(PRIORITIES);
+  const assigneeId = faker.helpers.maybe(() => faker.helpers.arrayElement(writers), { probability: 0.8 }) ?? null;
+  const dueInDays = faker.helpers.maybe(() => faker.number.int({ min: 3, max: 120 }), { probability: 0.85 });
+  const estimatedHours = faker.helpers.maybe(() => faker.number.int({ min: 1, max: 40 }), { probability: 0.7 }) ?? null;
+  const tags = faker.helpers.arrayElements(TAGS, { min: 0, max: 3 });
+  const metadata = { storyPoints: faker.helpers.arrayElement([1, 2, 3, 5, 8]) };
+  await actAs(em, creator);
+  await em.getRepository(Task).insert({
+    id, workspaceId: project.workspaceId, projectId: project.projectId, parentTaskId, title, description, status, priority,
+    assigneeId, creatorId: creator, dueDate: dueInDays === undefined ? null : new Date(Date.now() + dueInDays * DAY_MS),
+    estimatedHours, tags, metadata, completedAt: status === 'done' ? new Date() : null,
+  });
   return id;
 }
 
-async function writeDocument(
-  q: Query, actAs: (userId: string) => Promise<unknown>, project: { workspaceId: string; projectId: string },
-  writers: string[],
-): Promise<string> {
+async function writeDocument(em: EntityManager, project: ProjectRef, writers: string[]): Promise<string> {
+  const documents = em.getRepository(Document);
   const id = faker.string.uuid();
   const author = faker.helpers.arrayElement(writers);
-  await actAs(author);
-  await q(
-    `INSERT INTO documents (id, workspace_id, project_id, title, content, author_id, tags, change_summary)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, 'First draft')`,
-    [id, project.workspaceId, project.projectId, faker.helpers.arrayElement(['Spec: ', 'Notes: ', 'Plan: ']) + faker.company.buzzPhrase(),
-      `# Overview\n\n${faker.lorem.paragraphs(2)}`, author, faker.helpers.arrayElements(TAGS, { min: 0, max: 2 })],
-  );
+  await actAs(em, author);
+  await documents.insert({
+    id, workspaceId: project.workspaceId, projectId: project.projectId,
+    title: faker.helpers.arrayElement(['Spec: ', 'Notes: ', 'Plan: ']) + faker.company.buzzPhrase(),
+    content: `# Overview\n\n${faker.lorem.paragraphs(2)}`, authorId: author,
+    tags: faker.helpers.arrayElements(TAGS, { min: 0, max: 2 }), changeSummary: 'First draft',
+  });
   // Each content change makes the versioning trigger write the next document_versions row.
   const edits = faker.number.int({ min: 2, max: 3 });
   for (let i = 0; i < edits; i += 1) {
-    await actAs(faker.helpers.arrayElement(writers));
-    await q(
-      `UPDATE documents SET content = content || $2, change_summary = $3 WHERE id = $1`,
-      [id, `\n\n## ${faker.lorem.words(3)}\n\n${faker.lorem.paragraph()}`, faker.git.commitMessage()],
-    );
+    await actAs(em, faker.helpers.arrayElement(writers));
+    await documents.createQueryBuilder().update()
+      .set({ content: () => 'content || :more', changeSummary: faker.git.commitMessage() })
+      .where('id = :id', { id, more: `\n\n## ${faker.lorem.words(3)}\n\n${faker.lorem.paragraph()}` })
+      .updateEntity(false)
+      .execute();
   }
   if (faker.datatype.boolean()) {
-    await q(`UPDATE documents SET status = 'published', published_at = now() WHERE id = $1`, [id]);
+    await documents.createQueryBuilder().update()
+      .set({ status: 'published', publishedAt: () => 'now()' })
+      .where('id = :id', { id })
+      .updateEntity(false)
+      .execute();
   }
   return id;
 }
 
 async function writeAttachment(
-  q: Query, actAs: (userId: string) => Promise<unknown>, uploadDir: string,
-  project: { workspaceId: string; projectId: string }, writers: string[],
+  em: EntityManager, uploadDir: string, project: ProjectRef, writers: string[],
   entity: { type: 'task' | 'document'; id: string }, writtenFiles: string[],
 ): Promise<void> {
   const id = faker.string.uuid();
@@ -236,12 +234,10 @@ async function writeAttachment(
   await mkdir(dirname(file), { recursive: true });
   await writeFile(file, content);
   writtenFiles.push(file);
-  await actAs(uploader);
-  await q(
-    `INSERT INTO file_attachments (id, workspace_id, project_id, entity_type, entity_id, filename, original_filename,
-                                   file_size, mime_type, storage_path, uploader_id)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'text/plain', $9, $10)`,
-    [id, project.workspaceId, project.projectId, entity.type, entity.id, `${id}.txt`, originalFilename,
-      Buffer.byteLength(content), storagePath, uploader],
-  );
+  await actAs(em, uploader);
+  await em.getRepository(FileAttachment).insert({
+    id, workspaceId: project.workspaceId, projectId: project.projectId, entityType: entity.type, entityId: entity.id,
+    filename: `${id}.txt`, originalFilename, fileSize: Buffer.byteLength(content), mimeType: 'text/plain', storagePath,
+    uploaderId: uploader,
+  });
 }

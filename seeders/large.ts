@@ -6,6 +6,8 @@ import { Client } from 'pg';
  * projects and 1,000,000 tasks, with members, subtasks, dependencies and versioned
  * documents. Built with set-based SQL (INSERT ... SELECT over generate_series) as the owner
  * role (direct connection, BYPASSRLS), in ONE transaction: a failure leaves nothing behind.
+ * Unlike the demo seeder (seeders/demo.ts, which writes through the TypeORM entities), it keeps
+ * hand-written SQL: a million rows one INSERT each would take hours instead of minutes.
  * The load locks the tables it writes (ALTER TABLE ... DISABLE TRIGGER) until it commits:
  * build it before the app serves that database, not beside live traffic.
  *
