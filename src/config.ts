@@ -85,7 +85,7 @@ export interface Config {
   sessionIdleMs: number;
   sessionAbsoluteMs: number;
   trustProxy: boolean | number | string;
-  /** Bearer token for /metrics and /ready; null: open outside production, closed in it (decision 0013). */
+  /** Bearer token for /metrics and /ready; null: open outside production, closed in it (decision 0015). */
   metricsToken: string | null;
   uploadDir: string;
   maxUploadBytes: number;

@@ -13,8 +13,8 @@ import {
 import { loginLimiters, type LoginLimiters } from './rate-limit';
 import { ChangePassword, CreateApiToken, ListQuery, Login, Register } from './schemas';
 import {
-  SESSION_COOKIE, currentSessionToken, destroySession, redisSessionStore, sessionCookieOptions, sessionKey, sessionMiddleware,
-  type RegistryStore,
+  SESSION_COOKIE, currentSessionToken, destroySession, redisSessionStore, requireSecureLogin, sessionCookieOptions, sessionKey,
+  sessionMiddleware, type RegistryStore,
 } from './session';
 import { newApiToken } from './tokens';
 import { requireUser, actorOf } from './user';
@@ -119,7 +119,7 @@ export function authRouter(deps: RouterDeps): Router {
     next();
   };
 
-  router.post('/auth/login', readCredentials, limiters.perIp, limiters.perAccount, async (req, res) => {
+  router.post('/auth/login', requireSecureLogin(config), readCredentials, limiters.perIp, limiters.perAccount, async (req, res) => {
     if (!req.session) throw HttpError.badRequest('Log in without an Authorization header.');
     const user = await authenticateWith(passport, 'local', req, res);
     if (!user) throw invalidCredentials();

@@ -3,6 +3,7 @@ import type { CookieOptions, Request, RequestHandler } from 'express';
 import session, { type SessionData, type Store } from 'express-session';
 import { RedisStore } from 'connect-redis';
 import type { Config } from '../config';
+import { HttpError } from '../errors';
 import type { RedisClient } from '../redis';
 
 /**
@@ -105,6 +106,19 @@ async function settle<T>(cb: Callback<T> | undefined, work: () => Promise<T>): P
 
 export function sessionCookieOptions(config: Config): CookieOptions {
   return { httpOnly: true, sameSite: 'lax', secure: config.env === 'production', path: '/' };
+}
+
+/**
+ * In production the session cookie is Secure: a browser drops it from an answer over plain
+ * HTTP, so a login there would write a session nobody can use. Refused before anything is
+ * written. Behind a proxy that terminates TLS, TRUST_PROXY makes its X-Forwarded-Proto count.
+ */
+export function requireSecureLogin(config: Config): RequestHandler {
+  return (req, _res, next) => {
+    if (!sessionCookieOptions(config).secure || req.secure) return next();
+    next(HttpError.forbidden('Log in over HTTPS: the session cookie is Secure, so no browser keeps it from a plain HTTP answer. ' +
+      'Behind a proxy that terminates TLS, set TRUST_PROXY so the app believes its X-Forwarded-Proto header.'));
+  };
 }
 
 export function redisSessionStore(config: Config, redis: RedisClient): HashedRedisStore {

@@ -1,7 +1,8 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import { Router, type RequestHandler } from 'express';
 import client from 'prom-client';
 import swaggerUi from 'swagger-ui-express';
+import type { Config } from '../config';
 import type { AppDeps } from '../deps';
 import { HttpError, problem } from '../errors';
 import { openApiDocument } from '../http/openapi';
@@ -71,10 +72,29 @@ async function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
   }
 }
 
+const digest = (value: string) => createHash('sha256').update(value).digest();
+
+/**
+ * /metrics and /ready are for the operator's monitoring, not for the public (decision 0015):
+ * with METRICS_TOKEN set they need `Authorization: Bearer <METRICS_TOKEN>`; without it they
+ * are open outside production and absent (404) in production.
+ */
+export function monitoringOnly(config: Config): RequestHandler {
+  // Compared as digests: equal lengths for timingSafeEqual, and no timing hint of the token.
+  const expected = config.metricsToken === null ? null : digest(config.metricsToken);
+  return (req, _res, next) => {
+    if (!expected) return next(config.env === 'production' ? HttpError.notFound() : undefined);
+    const given = /^Bearer +(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
+    if (given !== undefined && timingSafeEqual(digest(given), expected)) return next();
+    next(HttpError.unauthorized('This endpoint is for monitoring: send Authorization: Bearer with the METRICS_TOKEN.'));
+  };
+}
+
 export function opsRouter(deps: AppDeps): Router {
   const { dataSource, redis } = deps;
   // Sessions kept outside Redis (the demo's fallback) make Redis optional for readiness.
   const redisRequired = !deps.sessionStore;
+  const monitoring = monitoringOnly(deps.config);
   const router = Router();
 
   // Gauges read this app's pool and Redis; a later app in the same process (tests) replaces them.
@@ -106,7 +126,7 @@ export function opsRouter(deps: AppDeps): Router {
     res.json({ status: 'ok' });
   });
 
-  router.get('/ready', async (req, res) => {
+  router.get('/ready', monitoring, async (req, res) => {
     const [database, cache] = await Promise.all([
       withTimeout(queryOnce(dataSource, 'SELECT 1'), 2_000).then(() => 'ok', () => 'unavailable'),
       redisRequired ? withTimeout(redis.ping(), 1_000).then(() => 'ok', () => 'unavailable') : 'not used',
@@ -122,7 +142,7 @@ export function opsRouter(deps: AppDeps): Router {
     }
   });
 
-  router.get('/metrics', async (_req, res) => {
+  router.get('/metrics', monitoring, async (_req, res) => {
     res.type(metricsRegistry.contentType).send(await metricsRegistry.metrics());
   });
 
