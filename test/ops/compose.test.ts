@@ -1,8 +1,10 @@
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
 import { parse } from 'yaml';
-import { readConfig } from '../../src/config';
+import { readConfig, readOwnerConfig } from '../../src/config';
 
 /**
  * There is no Docker engine where the tests run, so docker-compose.yml and the Dockerfile
@@ -20,6 +22,7 @@ interface Service {
   command?: string | string[];
   environment?: Record<string, string>;
   ports?: string[];
+  expose?: string[];
   volumes?: string[];
   healthcheck?: { test: string[] | string };
   depends_on?: Record<string, { condition: string }>;
@@ -29,16 +32,37 @@ interface Service {
 const compose = parse(read('docker-compose.yml')) as { services: Record<string, Service> };
 const services = compose.services;
 
-// Compose's interpolation for the forms the file uses: ${NAME:-default}, with nothing set.
-function interpolate(value: string): string {
-  return value.replace(/\$\{([A-Z_]+)(?::-([^}]*))?\}/g, (_match, _name: string, fallback?: string) => fallback ?? '');
+// The .env that docker/generate-env.sh writes, as a user following the README has it.
+function generateEnv(): Record<string, string> {
+  const dir = mkdtempSync(join(tmpdir(), 'pm-compose-env-'));
+  try {
+    const file = join(dir, '.env');
+    execFileSync('sh', [join(root, 'docker', 'generate-env.sh'), file]);
+    const mode = statSync(file).mode & 0o777;
+    const vars = Object.fromEntries(readFileSync(file, 'utf8').split('\n').filter((line) => /^[A-Z_]+=/.test(line))
+      .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]));
+    return { ...vars, FILE_MODE: mode.toString(8) };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
-const env = (service: string): Record<string, string> =>
-  Object.fromEntries(Object.entries(services[service].environment ?? {}).map(([k, v]) => [k, interpolate(String(v))]));
+const dotEnv = generateEnv();
+
+// Compose's interpolation for the forms the file uses: ${NAME}, ${NAME:-default}, ${NAME:?error}.
+function interpolate(value: string, vars: Record<string, string>): string {
+  return value.replace(/\$\{([A-Z_]+)(?::([-?])([^}]*))?\}/g, (_match, name: string, form?: string, word?: string) => {
+    if (vars[name]) return vars[name];
+    if (form === '?') throw new Error(`required variable ${name} is missing a value: ${word}`);
+    return word ?? '';
+  });
+}
+const env = (service: string, vars: Record<string, string> = dotEnv): Record<string, string> =>
+  Object.fromEntries(Object.entries(services[service].environment ?? {}).map(([k, v]) => [k, interpolate(String(v), vars)]));
 
 describe('docker-compose.yml', () => {
-  it('runs PostgreSQL 16, pgBouncer, Redis 7 and the app built from the Dockerfile', () => {
-    expect(Object.keys(services)).to.have.members(['postgres', 'pgbouncer', 'redis', 'app']);
+  it('runs PostgreSQL 16, pgBouncer, Redis 7, the app built from the Dockerfile and Caddy in front', () => {
+    expect(Object.keys(services)).to.have.members(['postgres', 'pgbouncer', 'redis', 'app', 'caddy']);
+    expect(services.caddy.image).to.match(/^caddy:2(\b|$)/);
     expect(services.postgres.image).to.match(/^postgres:16(\b|$)/);
     expect(services.pgbouncer.image).to.match(/pgbouncer/);
     expect(services.redis.image).to.match(/^redis:7(\b|$)/);
@@ -55,20 +79,60 @@ describe('docker-compose.yml', () => {
       pgbouncer: { condition: 'service_healthy' },
       redis: { condition: 'service_healthy' },
     });
+    expect(services.caddy.depends_on).to.deep.equal({ app: { condition: 'service_healthy' } });
   });
 
-  it('gives the app every setting its configuration requires in production', () => {
+  it('has no default secret: compose refuses to start until .env gives each one', () => {
+    const text = read('docker-compose.yml');
+    for (const name of ['POSTGRES_PASSWORD', 'PM_OWNER_PASSWORD', 'PM_APP_PASSWORD', 'SESSION_SECRET', 'METRICS_TOKEN']) {
+      const uses = [...text.matchAll(new RegExp(`\\$\\{${name}(:.)?`, 'g'))].map((m) => m[1]);
+      expect(uses, name).to.have.length.above(0);
+      expect(uses.every((form) => form === ':?'), `${name} is always \${${name}:?...}`).to.equal(true);
+    }
+    expect(() => env('app', {})).to.throw(/required variable/);
+    expect(text).not.to.match(/compose-local|local-development-secret|:-pm_app|:-pm_owner|:-postgres\b/);
+  });
+
+  it('docker/generate-env.sh writes every secret, random, readable by its owner only', () => {
+    const other = generateEnv();
+    for (const name of ['POSTGRES_PASSWORD', 'PM_OWNER_PASSWORD', 'PM_APP_PASSWORD', 'SESSION_SECRET', 'METRICS_TOKEN']) {
+      expect(dotEnv[name], name).to.match(/^[0-9a-f]{48,}$/);
+      expect(other[name], name).not.to.equal(dotEnv[name]);
+    }
+    expect(dotEnv.FILE_MODE).to.equal('600');
+  });
+
+  it('gives the app every setting its configuration requires in production, and the configuration accepts them', () => {
     const appEnv = env('app');
     expect(appEnv.NODE_ENV).to.equal('production');
 
     const config = readConfig(appEnv);
+    expect(readOwnerConfig(appEnv).migrationDatabaseUrl).to.equal(appEnv.MIGRATION_DATABASE_URL);
+    expect(config.metricsToken).to.equal(dotEnv.METRICS_TOKEN);
 
     for (const name of ['DATABASE_URL', 'MIGRATION_DATABASE_URL', 'REDIS_URL', 'SESSION_SECRET', 'PORT', 'NODE_ENV',
       'LOG_LEVEL', 'UPLOAD_DIR', 'MAX_UPLOAD_BYTES']) {
       expect(appEnv, name).to.have.property(name);
     }
-    expect(services.app.ports).to.deep.equal([`${config.port}:${config.port}`]);
     expect(services.app.volumes).to.include(`uploads:${config.uploadDir}`);
+  });
+
+  it('serves browsers over HTTPS through Caddy, which the app trusts as its one proxy; the app\'s own port is not published', () => {
+    const config = readConfig(env('app'));
+    expect(services.app.ports).to.equal(undefined);
+    expect(services.app.expose).to.deep.equal([String(config.port)]);
+    expect(config.trustProxy).to.equal(1);
+    expect(services.caddy.ports?.map((p) => interpolate(p, {}))).to.include('443:443');
+    expect(services.caddy.volumes).to.include('./docker/caddy/Caddyfile:/etc/caddy/Caddyfile:ro');
+    const caddyfile = read('docker/caddy/Caddyfile');
+    expect(caddyfile).to.match(/^\{\$SITE_ADDRESS:localhost\} \{$/m);
+    expect(caddyfile).to.match(new RegExp(`^\\s+reverse_proxy app:${config.port}$`, 'm'));
+  });
+
+  it('checks the app\'s readiness with the monitoring token, which /ready requires', () => {
+    const test = [services.app.healthcheck?.test].flat().join(' ');
+    expect(test).to.contain('/ready');
+    expect(test).to.contain("authorization: 'Bearer ' + process.env.METRICS_TOKEN");
   });
 
   it('connects the app as the application role through pgBouncer, in transaction mode', () => {
