@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { createClient } from 'redis';
 import { readConfig, type Config } from '../src/config';
@@ -8,7 +9,7 @@ import { startServer, stopOnSignals, type StartOptions } from '../src/server';
 import { seedDemo } from '../seeders/demo';
 import { DEMO_PASSWORD, DEMO_TENANTS } from '../seeders/demo-tenants';
 import { startEmbeddedPostgres } from './demo/embedded-postgres';
-import { PgSessionStore, prepareSessionTable } from './demo/pg-session-store';
+import { PgSessionStore, SESSION_TABLE, prepareSessionTable } from './demo/pg-session-store';
 
 /**
  * `npm run demo`: everything a machine with only Node.js needs. An embedded PostgreSQL with
@@ -75,11 +76,12 @@ function banner(config: Config, sessions: string): string {
     ...logins,
     '    ...and an admin, two members and a viewer in Globex and Initech too (see README).',
     '',
-    '  Try it:',
-    `    curl -s -c jar -b jar ${base}/auth/csrf          # -> {"csrfToken":"..."}`,
-    `    curl -s -c jar -b jar -H 'content-type: application/json' -H 'x-csrf-token: <csrfToken>' \\`,
-    `         -d '{"email":"alice@acme.test","password":"${DEMO_PASSWORD}"}' ${base}/auth/login`,
+    '  Try it (login needs no CSRF token; its answer carries the csrfToken that cookie writes send):',
+    `    curl -s -c jar -b jar -H 'content-type: application/json' \\`,
+    `         -d '{"email":"alice@acme.test","password":"${DEMO_PASSWORD}"}' ${base}/auth/login   # -> {..., "csrfToken":"..."}`,
     `    curl -s -b jar ${base}/projects`,
+    `    curl -s -b jar -H 'content-type: application/json' -H 'x-csrf-token: <csrfToken>' \\`,
+    `         -d '{"name":"My workspace","slug":"my-workspace"}' ${base}/workspaces`,
     '',
     `  Database   embedded PostgreSQL on 127.0.0.1:${DEMO.pgPort}, data in ${DEMO.dataDir}`,
     '             (the app connects directly as the application role: no pgBouncer in demo mode)',
@@ -90,9 +92,21 @@ function banner(config: Config, sessions: string): string {
   ].join('\n');
 }
 
+/** Fails before any cluster is built or seeded when the API's port is taken. */
+async function requireFreePort(port: number): Promise<void> {
+  if (port === 0) return;
+  await new Promise<void>((resolvePort, reject) => {
+    const probe = createServer();
+    probe.once('error', (error: NodeJS.ErrnoException) =>
+      reject(error.code === 'EADDRINUSE' ? new Error(`port ${port} is already in use: stop what listens there, or set PORT`) : error));
+    probe.listen(port, () => probe.close(() => resolvePort()));
+  });
+}
+
 async function main(): Promise<void> {
   const started = Date.now();
   const config = demoConfig();
+  await requireFreePort(config.port);
   const cluster = await startEmbeddedPostgres({ dataDir: resolve(DEMO.dataDir, 'postgres'), port: DEMO.pgPort, say });
   try {
     say(`PostgreSQL is up on 127.0.0.1:${DEMO.pgPort}.`);
@@ -109,12 +123,13 @@ async function main(): Promise<void> {
 
     const options: StartOptions = {};
     let sessions = `Redis at ${config.redisUrl}`;
+    // Said once, here; the banner names the store without repeating why.
     if (!(await redisAnswers(config.redisUrl))) {
       say(`WARNING: Redis does not answer at ${config.redisUrl}; sessions are kept in PostgreSQL instead ` +
         '(fine for this single-process demo; set REDIS_URL to use Redis).');
       await prepareSessionTable(databaseUrl(DEMO.owner), DEMO.app.role);
       options.sessionStore = new PgSessionStore(config.databaseUrl, config.sessionIdleMs);
-      sessions = 'PostgreSQL (Redis did not answer)';
+      sessions = `PostgreSQL (table ${SESSION_TABLE})`;
     }
 
     const { stop } = await startServer(config, options);

@@ -1,4 +1,6 @@
+import { existsSync } from 'node:fs';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'chai';
@@ -66,7 +68,31 @@ describe('npm run demo', function () {
     expect(output).to.contain(`Docs       http://localhost:${port}/docs`);
     expect(output).to.match(/alice@acme\.test\s+owner of Acme/);
     expect(output).to.contain('correct-horse-battery-staple');
+    // The banner's login sends no CSRF token (login needs none); its write sends the one login answers with.
+    const login = output.split('\n').findIndex((line) => line.includes('/auth/login'));
+    expect(output.split('\n').slice(login - 1, login + 1).join('\n')).not.to.match(/x-csrf-token/i);
+    expect(output).to.match(/-H 'x-csrf-token: <csrfToken>'[^\n]*\n[^\n]*\/workspaces/);
     expect(await demo.exitCode, demo.output()).to.equal(0);
+  });
+
+  it('with PORT taken, fails at once, before it creates or starts a PostgreSQL cluster', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, resolve));
+    const port = (taken.address() as { port: number }).port;
+    const env = await demoEnv();
+    try {
+      const demo = startNodeProcess(join('scripts', 'demo.ts'), { LOG_LEVEL: 'warn', ...env, PORT: String(port) });
+      running.push(demo);
+
+      const code = await demo.exitCode;
+
+      expect(code, demo.output()).to.equal(1);
+      expect(demo.output()).to.contain(`port ${port} is already in use: stop what listens there, or set PORT`);
+      expect(demo.output()).not.to.contain('PostgreSQL');
+      expect(existsSync(env.DEMO_DATA_DIR)).to.equal(false);
+    } finally {
+      taken.close();
+    }
   });
 
   it('reuses the data on the next start: no new cluster, no migration, no second seed, alice can log in', async () => {
@@ -81,6 +107,15 @@ describe('npm run demo', function () {
       method: 'POST', headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ email: 'alice@acme.test', password: 'correct-horse-battery-staple' }),
     });
+    // As the README says: a cookie write sends X-CSRF-Token, the value the login answer carries.
+    const { csrfToken } = await login.json() as { csrfToken: string };
+    const cookie = login.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+    const write = (headers: Record<string, string>) => fetch(`http://127.0.0.1:${port}/workspaces`, {
+      method: 'POST', headers: { 'content-type': 'application/json', cookie, ...headers },
+      body: JSON.stringify({ name: 'Readme workspace', slug: `readme-${Date.now()}` }),
+    });
+    const withoutToken = await write({});
+    const withToken = await write({ 'x-csrf-token': csrfToken });
     demo.child.kill('SIGTERM');
 
     const output = demo.output();
@@ -88,6 +123,8 @@ describe('npm run demo', function () {
     expect(output).to.contain('Migrations: already up to date.');
     expect(output).to.contain('Demo tenants: already seeded.');
     expect(login.status).to.equal(200);
+    expect(withoutToken.status).to.equal(403);
+    expect(withToken.status, await withToken.text()).to.equal(201);
     expect(await demo.exitCode, demo.output()).to.equal(0);
   });
 
@@ -106,6 +143,7 @@ describe('npm run demo', function () {
     demo.child.kill('SIGTERM');
 
     expect(demo.output()).to.match(/WARNING: Redis does not answer at redis:\/\/127\.0\.0\.1:\d+; sessions are kept in PostgreSQL/);
+    expect(demo.output().match(/Redis (does|did) not answer|redis unavailable/gi), 'the Redis warning, once').to.have.length(1);
     expect(ready.status).to.equal(200);
     expect(await ready.json()).to.deep.equal({ status: 'ready', checks: { database: 'ok', redis: 'not used' } });
     expect(login.status).to.equal(200);
