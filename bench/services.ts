@@ -54,10 +54,14 @@ export function compileApp(): void {
 /** The node arguments of `npm start` ("node [flags] dist/src/server.js"), so both run the same. */
 export function startCommand(): string[] {
   const { scripts } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
-  const [program, ...args] = scripts.start.trim().split(/\s+/);
+  // `exec` only hands npm's signals to node; what runs is the rest of the line.
+  const [program, ...args] = scripts.start.trim().replace(/^exec\s+/, '').split(/\s+/);
   if (program !== 'node') throw new Error(`npm start must run node directly to be benchmarked: ${scripts.start}`);
   return args;
 }
+
+// In production /metrics answers only with this token (decision 0015).
+const BENCH_METRICS_TOKEN = 'benchmark-metrics-token-0123456789abcdef';
 
 export async function startApp(settings: AppSettings): Promise<AppProcess> {
   const port = await freePort();
@@ -72,6 +76,7 @@ export async function startApp(settings: AppSettings): Promise<AppProcess> {
       MIGRATION_DATABASE_URL: settings.migrationDatabaseUrl,
       REDIS_URL: settings.redisUrl,
       SESSION_SECRET: 'benchmark-session-secret-0123456789abcdef',
+      METRICS_TOKEN: BENCH_METRICS_TOKEN,
       DB_POOL_SIZE: String(settings.poolSize),
       LOG_LEVEL: settings.logLevel,
       UPLOAD_DIR: join(tmpdir(), 'pm-bench-uploads'),
@@ -142,7 +147,7 @@ export async function bouncerCounters(adminUrl: string, database: string): Promi
  * and seconds it has spent collecting garbage (prom-client's `nodejs_gc_duration_seconds`).
  */
 export async function appCounters(appUrl: string): Promise<{ poolWaitS: number; gcS: number }> {
-  const metrics = await (await fetch(`${appUrl}/metrics`)).text();
+  const metrics = await (await fetch(`${appUrl}/metrics`, { headers: { authorization: `Bearer ${BENCH_METRICS_TOKEN}` } })).text();
   const sum = /^db_pool_wait_seconds_sum (\S+)$/m.exec(metrics);
   if (!sum) throw new Error(`${appUrl}/metrics has no db_pool_wait_seconds_sum`);
   const gc = [...metrics.matchAll(/^nodejs_gc_duration_seconds_sum\{[^}]*\} (\S+)$/gm)];
