@@ -10,11 +10,12 @@ import { scaledLargeOptions, seedLarge } from '../seeders/large';
  * The benchmark's databases, prepared when missing and reused when already seeded:
  * `pm_bench_small` holds the demo tenants, `pm_bench_large` the large dataset (a `--scale`
  * other than 1 builds a fraction of it into `pm_bench_large_<scale>`). The roles are the
- * cluster-wide ones the test harness uses, with the same passwords (a bootstrap sets them).
+ * benchmark's own: the app runs as in production, which refuses the test suite's published
+ * passwords, and the bootstrap resets these on every run.
  */
 export const ROLES = {
-  owner: 'pm_owner', ownerPassword: 'pm_owner',
-  app: 'pm_app', appPassword: 'pm_app',
+  owner: 'pm_bench_owner', ownerPassword: 'bench-owner-local-only',
+  app: 'pm_bench_app', appPassword: 'bench-app-local-only',
   // BYPASSRLS and a member of application_role: the same grants without the policies.
   bypass: 'pm_bench_bypass', bypassPassword: 'pm_bench_bypass',
 };
@@ -45,6 +46,7 @@ export async function prepareDataset(
   await bootstrapDatabase({
     adminUrl, database,
     ownerRole: ROLES.owner, ownerPassword: ROLES.ownerPassword, appRole: ROLES.app, appPassword: ROLES.appPassword,
+    resetPasswords: true,
   });
   await ensureBypassRole(adminUrl, database);
   const ownerUrl = withDatabase(adminUrl, database, ROLES.owner, ROLES.ownerPassword);
@@ -77,7 +79,7 @@ export async function countAll(ownerUrl: string): Promise<Record<string, number>
   }
 }
 
-/** The measuring role: what pm_app may do, without the policies. Needs a superuser. */
+/** The measuring role: what the app role may do, without the policies. Needs a superuser. */
 async function ensureBypassRole(adminUrl: string, database: string): Promise<void> {
   const admin = new Client({ connectionString: adminUrl });
   await admin.connect();
