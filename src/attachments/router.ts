@@ -2,12 +2,13 @@ import { pipeline } from 'node:stream';
 import { Router } from 'express';
 import typeis from 'type-is';
 import type { RouterDeps } from '../deps';
-import { requireUser, actorOf, userIdOf } from '../auth/user';
+import { requireUser, actorOf } from '../auth/user';
 import { HttpError } from '../errors';
 import { refuseDeclaredOverLimit } from '../http/declared-length';
 import { IdParams, parse } from '../http/validate';
-import { checkWritableParent, deleteAttachment, getAttachment, insertAttachment } from './queries';
-import { UploadFields, type AttachmentEntityType } from './schemas';
+import type { AttachmentEntityType } from './entity';
+import { attachments } from './repository';
+import { UploadFields, attachmentJson } from './schemas';
 import { attachmentStorage, displayName, saneMimeType, storedFileRemover } from './storage';
 
 // What a multipart body may carry besides the file, at most (multer's limits in storage.ts:
@@ -44,8 +45,7 @@ export function attachmentsRouter({ withTenant, config, logger }: RouterDeps): R
         throw HttpError.unsupportedMediaType('Send the file as multipart/form-data, in the field "file".');
       }
       refuseDeclaredOverLimit(req, res, config.maxUploadBytes + MULTIPART_ENVELOPE_BYTES);
-      const me = userIdOf(req)!;
-      await withTenant(actorOf(req), (db) => checkWritableParent(db, entityType, id));
+      await withTenant(actorOf(req), (em) => attachments(em).checkWritableParent(entityType, id));
       const file = await storage.receive(req, res);
       try {
         if (!file && typeof req.body?.file === 'string') {
@@ -57,11 +57,11 @@ export function attachmentsRouter({ withTenant, config, logger }: RouterDeps): R
         if (file.size === 0) throw HttpError.validation([{ path: 'body.file', message: 'The file is empty.' }]);
         const stored = await storage.keep(file);
         try {
-          const attachment = await withTenant(actorOf(req), (db) => insertAttachment(db, {
-            entityType, entityId: id, ...stored, originalFilename: displayName(file.originalname),
-            size: file.size, mimeType: saneMimeType(file.mimetype), uploaderId: me,
+          const attachment = await withTenant(actorOf(req), (em) => attachments(em).create({
+            entityType, entityId: id, filename: stored.storageId, storagePath: stored.storagePath,
+            originalFilename: displayName(file.originalname), fileSize: file.size, mimeType: saneMimeType(file.mimetype),
           }));
-          res.status(201).location(`/attachments/${attachment.id}`).json(attachment);
+          res.status(201).location(`/attachments/${attachment.id}`).json(attachmentJson(attachment));
         } catch (error) {
           await storage.remove(stored.storagePath); // no row, so no file
           throw error;
@@ -74,20 +74,19 @@ export function attachmentsRouter({ withTenant, config, logger }: RouterDeps): R
 
   router.get('/attachments/:id', async (req, res) => {
     const { id } = parse(IdParams, req.params, 'path');
-    const { storagePath: _, ...attachment } = await withTenant(actorOf(req), (db) => getAttachment(db, id));
-    res.json(attachment);
+    res.json(attachmentJson(await withTenant(actorOf(req), (em) => attachments(em).byId(id))));
   });
 
   // The row is read under RLS; the file is streamed after COMMIT, holding no connection.
   router.get('/attachments/:id/content', async (req, res) => {
     const { id } = parse(IdParams, req.params, 'path');
-    const attachment = await withTenant(actorOf(req), (db) => getAttachment(db, id));
+    const attachment = await withTenant(actorOf(req), (em) => attachments(em).byId(id));
     const file = await storage.open(attachment.storagePath);
     if (!file) throw HttpError.notFound('The file of this attachment is no longer stored.');
     // setHeader, not res.set: Express would append a charset to the stored type.
     res.setHeader('Content-Type', attachment.mimeType);
     res.setHeader('Content-Length', String(file.size));
-    res.setHeader('Content-Disposition', contentDisposition(attachment.filename));
+    res.setHeader('Content-Disposition', contentDisposition(attachment.originalFilename));
     res.setHeader('X-Content-Type-Options', 'nosniff');
     res.setHeader('Cache-Control', 'private, no-cache');
     pipeline(file.stream, res, (error) => {
@@ -97,7 +96,7 @@ export function attachmentsRouter({ withTenant, config, logger }: RouterDeps): R
 
   router.delete('/attachments/:id', requireUser, async (req, res) => {
     const { id } = parse(IdParams, req.params, 'path');
-    const storagePath = await withTenant(actorOf(req), (db) => deleteAttachment(db, id));
+    const storagePath = await withTenant(actorOf(req), (em) => attachments(em).delete(id));
     // After COMMIT: a failed removal leaves an orphan file, never a row without its file.
     await removeFiles([storagePath]);
     res.status(204).end();

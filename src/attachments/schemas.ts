@@ -1,10 +1,9 @@
 import { z } from 'zod';
 import { created, problemResponses, registry, security, securityOrAnonymous } from '../http/openapi';
 import { IdParams, uuid } from '../http/validate';
+import { ATTACHMENT_ENTITY_TYPES, type FileAttachment } from './entity';
 
 /** Request and response shapes of attachments; also the OpenAPI source. */
-export const ATTACHMENT_ENTITY_TYPES = ['task', 'document', 'project'] as const;
-export type AttachmentEntityType = (typeof ATTACHMENT_ENTITY_TYPES)[number];
 
 /** An upload's text fields: none are defined, so any is an unknown field (400 naming it). */
 export const UploadFields = z.object({}).strict();
@@ -13,7 +12,7 @@ export const UploadForm = z.object({
   file: z.string().openapi({ type: 'string', format: 'binary', description: 'The file (the only field).' }),
 }).openapi('AttachmentUpload');
 
-export const Attachment = z.object({
+export const AttachmentResponse = z.object({
   id: uuid,
   workspaceId: uuid,
   projectId: uuid,
@@ -26,6 +25,22 @@ export const Attachment = z.object({
   createdAt: z.iso.datetime(),
 }).openapi('Attachment');
 
+/** An attachment as the API answers it: the one way a FileAttachment entity becomes JSON (decision 0013). */
+export function attachmentJson(attachment: FileAttachment): z.input<typeof AttachmentResponse> {
+  return {
+    id: attachment.id,
+    workspaceId: attachment.workspaceId,
+    projectId: attachment.projectId,
+    entityType: attachment.entityType,
+    entityId: attachment.entityId,
+    filename: attachment.originalFilename,
+    size: attachment.fileSize,
+    mimeType: attachment.mimeType,
+    uploaderId: attachment.uploaderId,
+    createdAt: attachment.createdAt.toISOString(),
+  };
+}
+
 const tags = ['Attachments'];
 const tooLarge = { ...problemResponses[400], description: 'The file is larger than MAX_UPLOAD_BYTES' };
 const unsupported = { ...problemResponses[400], description: 'The body is not multipart/form-data' };
@@ -36,7 +51,7 @@ for (const [entityType, parent] of [['task', 'tasks'], ['document', 'documents']
     summary: `Attach a file to a ${entityType} (project members)`,
     request: { params: IdParams, body: { content: { 'multipart/form-data': { schema: UploadForm } } } },
     responses: {
-      201: created(Attachment, 'The new attachment'),
+      201: created(AttachmentResponse, 'The new attachment'),
       ...problemResponses, 413: tooLarge, 415: unsupported,
     },
   });
@@ -44,7 +59,7 @@ for (const [entityType, parent] of [['task', 'tasks'], ['document', 'documents']
 registry.registerPath({
   method: 'get', path: '/attachments/{id}', tags, security: securityOrAnonymous, summary: 'An attachment\'s metadata',
   request: { params: IdParams },
-  responses: { 200: { description: 'The attachment', content: { 'application/json': { schema: Attachment } } }, ...problemResponses },
+  responses: { 200: { description: 'The attachment', content: { 'application/json': { schema: AttachmentResponse } } }, ...problemResponses },
 });
 registry.registerPath({
   method: 'get', path: '/attachments/{id}/content', tags, security: securityOrAnonymous,

@@ -3,7 +3,7 @@ import { HttpError } from '../errors';
 import { created, json, jsonBody, page, problemResponses, registry, security, securityOrAnonymous } from '../http/openapi';
 import { cursor, limit } from '../http/pagination';
 import { IdParams, name, text, uuid } from '../http/validate';
-import { DOCUMENT_STATUSES } from './entity';
+import { DOCUMENT_STATUSES, type Document, type DocumentVersion } from './entity';
 
 /** Request and response shapes of documents and their versions; also the OpenAPI source. */
 export const DocumentStatus = z.enum(DOCUMENT_STATUSES);
@@ -74,7 +74,7 @@ export function ifMatchVersion(header: string | undefined): number | undefined {
 
 export const etagOf = (version: number) => `"${version}"`;
 
-export const Document = z.object({
+export const DocumentResponse = z.object({
   id: uuid,
   workspaceId: uuid,
   projectId: uuid,
@@ -91,7 +91,7 @@ export const Document = z.object({
   publishedAt: z.iso.datetime().nullable(),
 }).openapi('Document');
 
-export const DocumentVersionSummary = z.object({
+export const DocumentVersionSummaryResponse = z.object({
   id: uuid,
   documentId: uuid,
   versionNumber: z.number().int(),
@@ -101,7 +101,45 @@ export const DocumentVersionSummary = z.object({
   createdAt: z.iso.datetime(),
 }).openapi('DocumentVersionSummary');
 
-export const DocumentVersion = DocumentVersionSummary.extend({ content: z.string() }).openapi('DocumentVersion');
+export const DocumentVersionResponse = DocumentVersionSummaryResponse.extend({ content: z.string() }).openapi('DocumentVersion');
+
+/** A document as the API answers it: the one way a Document entity becomes JSON (decision 0013). */
+export function documentJson(document: Document): z.input<typeof DocumentResponse> {
+  return {
+    id: document.id,
+    workspaceId: document.workspaceId,
+    projectId: document.projectId,
+    title: document.title,
+    content: document.content,
+    contentType: document.contentType,
+    authorId: document.authorId,
+    version: document.version,
+    status: document.status,
+    tags: document.tags,
+    metadata: document.metadata,
+    createdAt: document.createdAt.toISOString(),
+    updatedAt: document.updatedAt.toISOString(),
+    publishedAt: document.publishedAt?.toISOString() ?? null,
+  };
+}
+
+/** A version as a list shows it, without its content. */
+export function documentVersionSummaryJson(version: DocumentVersion): z.input<typeof DocumentVersionSummaryResponse> {
+  return {
+    id: version.id,
+    documentId: version.documentId,
+    versionNumber: version.versionNumber,
+    title: version.title,
+    changeSummary: version.changeSummary,
+    authorId: version.authorId,
+    createdAt: version.createdAt.toISOString(),
+  };
+}
+
+/** One version, with its content. */
+export function documentVersionJson(version: DocumentVersion): z.input<typeof DocumentVersionResponse> {
+  return { ...documentVersionSummaryJson(version), content: version.content };
+}
 
 const etagHeader = z.string().openapi({ example: '"3"', description: 'The document version, quoted.' });
 const withEtag = <T extends z.ZodType>(schema: T, description: string) => ({
@@ -120,25 +158,25 @@ registry.registerPath({
   method: 'get', path: '/projects/{id}/documents', tags: tagsOf, security: securityOrAnonymous,
   summary: 'The documents of a project, newest first (anonymous for public projects)',
   request: { params: IdParams, query: ListDocumentsQuery },
-  responses: { 200: json(page(Document, 'DocumentPage'), 'A page of documents'), ...problemResponses },
+  responses: { 200: json(page(DocumentResponse, 'DocumentPage'), 'A page of documents'), ...problemResponses },
 });
 registry.registerPath({
   method: 'post', path: '/projects/{id}/documents', tags: tagsOf, security,
   summary: 'Create a document (project members); it starts at version 1',
   request: { params: IdParams, body: jsonBody(CreateDocument) },
-  responses: { 201: created(Document, 'The new document', { ETag: etagHeader }), ...problemResponses },
+  responses: { 201: created(DocumentResponse, 'The new document', { ETag: etagHeader }), ...problemResponses },
 });
 registry.registerPath({
   method: 'get', path: '/documents/{id}', tags: tagsOf, security: securityOrAnonymous, summary: 'A document, with its version as ETag',
   request: { params: IdParams },
-  responses: { 200: withEtag(Document, 'The document'), ...problemResponses },
+  responses: { 200: withEtag(DocumentResponse, 'The document'), ...problemResponses },
 });
 registry.registerPath({
   method: 'patch', path: '/documents/{id}', tags: tagsOf, security,
   summary: 'Change a document (project members); any change is the next version, and its ETag',
   request: { params: IdParams, headers: ifMatchRequired, body: jsonBody(UpdateDocument) },
   responses: {
-    200: withEtag(Document, 'The changed document'), ...problemResponses,
+    200: withEtag(DocumentResponse, 'The changed document'), ...problemResponses,
     412: problem('The If-Match version is not the current one'),
     428: problem('If-Match is missing'),
   },
@@ -152,21 +190,21 @@ registry.registerPath({
 registry.registerPath({
   method: 'post', path: '/documents/{id}/publish', tags: tagsOf, security, summary: 'Publish a document (project members)',
   request: { params: IdParams },
-  responses: { 200: withEtag(Document, 'The published document'), ...problemResponses },
+  responses: { 200: withEtag(DocumentResponse, 'The published document'), ...problemResponses },
 });
 registry.registerPath({
   method: 'get', path: '/documents/{id}/versions', tags: tagsOf, security: securityOrAnonymous, summary: 'The versions of a document, newest first',
   request: { params: IdParams, query: ListVersionsQuery },
-  responses: { 200: json(page(DocumentVersionSummary, 'DocumentVersionPage'), 'A page of versions (without content)'), ...problemResponses },
+  responses: { 200: json(page(DocumentVersionSummaryResponse, 'DocumentVersionPage'), 'A page of versions (without content)'), ...problemResponses },
 });
 registry.registerPath({
   method: 'get', path: '/documents/{id}/versions/{number}', tags: tagsOf, security: securityOrAnonymous, summary: 'One version, with its content',
   request: { params: VersionParams },
-  responses: { 200: json(DocumentVersion, 'The version'), ...problemResponses },
+  responses: { 200: json(DocumentVersionResponse, 'The version'), ...problemResponses },
 });
 registry.registerPath({
   method: 'post', path: '/documents/{id}/versions/{number}/restore', tags: tagsOf, security,
   summary: 'Make an old version\'s title and content the next version (project members)',
   request: { params: VersionParams, headers: ifMatchOptional },
-  responses: { 200: withEtag(Document, 'The document'), ...problemResponses, 412: problem('The If-Match version is not the current one') },
+  responses: { 200: withEtag(DocumentResponse, 'The document'), ...problemResponses, 412: problem('The If-Match version is not the current one') },
 });
