@@ -42,6 +42,9 @@ export class Workspace {
 
   @Column({ name: 'archived_at', type: 'timestamptz', nullable: true })
   archivedAt: Date | null;
+
+  // Not a column: my own membership, joined by WorkspaceRepository (leftJoinAndMapOne) for my role.
+  myMembership?: WorkspaceMember | null;
 }
 
 // (workspace_id, user_id) is the target of the membership foreign keys of projects,
