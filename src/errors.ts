@@ -117,26 +117,21 @@ const FIELD_RULES: Record<string, FieldError> = {
   chk_username_length: { path: 'body.username', message: 'Must be 3 to 50 characters.' },
 };
 
+/** The data exceptions (class 22) that can say more than "not valid". */
+const DATA_EXCEPTIONS: Record<string, string> = {
+  '22001': 'A value in the request is too long.',
+  '22009': 'A time zone offset in the request is out of range: it must be between -15:59 and +15:59.',
+};
+
 /** The one map from PostgreSQL error codes to HTTP answers. */
 export function fromDatabaseError(error: unknown): HttpError | undefined {
   const { code, message = '', constraint } = (error ?? {}) as DatabaseError;
   if (typeof code !== 'string') return undefined;
+  // Class 22, data exception: a value the client sent that PostgreSQL cannot take (a bad uuid
+  // or enum text, a NUL byte, a number or date out of range, a time zone offset beyond
+  // ±15:59, ...). Every code of the class is bad input: 400, never 500.
+  if (code.startsWith('22')) return HttpError.badRequest(DATA_EXCEPTIONS[code] ?? 'A value in the request is not valid.');
   switch (code) {
-    case '22P02': // invalid text representation: a bad uuid, enum value or number
-    case '22P05': // untranslatable character
-    case '22021': // invalid byte sequence (a NUL byte, bad encoding)
-    case '22003': // numeric out of range
-    case '22007': // invalid datetime format
-    case '22008': // datetime out of range
-    case '2201X': // invalid row count in result offset clause
-    case '2201W': // invalid row count in limit clause
-    case '22023': // invalid parameter value
-    case '22025': // invalid escape sequence
-    case '2202E': // array subscript error
-    case '22004': // null value not allowed
-      return HttpError.badRequest('A value in the request is not valid.');
-    case '22001':
-      return HttpError.badRequest('A value in the request is too long.');
     case '23502':
       return HttpError.badRequest('A required value is missing.');
     case '23514':
