@@ -87,8 +87,9 @@ export class UserProfile {
   @Column({ name: 'website_url', type: 'text', nullable: true })
   websiteUrl: string | null;
 
+  // A link's name to its http(s) URL, as the API accepts them.
   @Column({ name: 'social_links', type: 'jsonb', default: {} })
-  socialLinks: Record<string, unknown>;
+  socialLinks: Record<string, string>;
 
   @Column({ type: 'jsonb', default: {} })
   preferences: Record<string, unknown>;

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { json, jsonBody, problemResponses, registry, security } from '../http/openapi';
 import { text, uuid } from '../http/validate';
+import type { UserProfile } from './entity';
 
 /** /users/me/profile: request and response shapes; also the OpenAPI source. */
 const webUrl = text(2048).pipe(z.url({ protocol: /^https?$/, message: 'Must be an http(s) URL.' }));
@@ -15,7 +16,7 @@ export const UpdateProfile = z.object({
   .refine((body) => Object.keys(body).length > 0, 'Send at least one field to change.')
   .openapi('UpdateProfile');
 
-export const Profile = z.object({
+export const ProfileResponse = z.object({
   id: uuid,
   userId: uuid,
   bio: z.string().nullable(),
@@ -27,11 +28,26 @@ export const Profile = z.object({
   updatedAt: z.iso.datetime(),
 }).openapi('Profile');
 
+/** My profile as the API answers it: the one way a UserProfile entity becomes JSON (decision 0013). */
+export function profileJson(profile: UserProfile): z.input<typeof ProfileResponse> {
+  return {
+    id: profile.id,
+    userId: profile.userId,
+    bio: profile.bio,
+    location: profile.location,
+    websiteUrl: profile.websiteUrl,
+    socialLinks: profile.socialLinks,
+    preferences: profile.preferences,
+    createdAt: profile.createdAt.toISOString(),
+    updatedAt: profile.updatedAt.toISOString(),
+  };
+}
+
 const tags = ['Users'];
 
 registry.registerPath({
   method: 'get', path: '/users/me/profile', tags, security, summary: 'My profile (created empty on first use)',
-  responses: { 200: json(Profile, 'My profile'), ...problemResponses },
+  responses: { 200: json(ProfileResponse, 'My profile'), ...problemResponses },
 });
 registry.registerPath({
   method: 'patch', path: '/users/me/profile', tags, security,
@@ -39,5 +55,5 @@ registry.registerPath({
   request: {
     body: jsonBody(UpdateProfile),
   },
-  responses: { 200: json(Profile, 'My profile'), ...problemResponses },
+  responses: { 200: json(ProfileResponse, 'My profile'), ...problemResponses },
 });
