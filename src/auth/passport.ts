@@ -5,7 +5,7 @@ import { Strategy as BearerStrategy } from 'passport-http-bearer';
 import type { AppDeps } from '../deps';
 import { HttpError } from '../errors';
 import { verifyPassword, warmUpDummyHash } from './passwords';
-import { loginCandidate } from './queries';
+import { accounts } from './repository';
 import { hashToken } from './tokens';
 import type { AuthUser } from './user';
 import { queryOnce } from '../db/tenant';
@@ -37,9 +37,9 @@ export function createPassport({ withTenant, dataSource }: AppDeps): Authenticat
   passport.use(new LocalStrategy({ usernameField: 'email', passwordField: 'password', session: false },
     (email, password, done) => {
       (async () => {
-        const candidate = await withTenant(null, (db) => loginCandidate(db, email.toLowerCase()));
+        const candidate = await withTenant(null, (em) => accounts(em).loginCandidate(email.toLowerCase()));
         const matches = await verifyPassword(candidate?.passwordHash ?? null, password);
-        return matches && candidate?.status === 'active' ? { id: candidate.userId } : false;
+        return matches && candidate?.status === 'active' ? { id: candidate.id } : false;
       })().then((user) => done(null, user), (error) => done(error));
     }));
 

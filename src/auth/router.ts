@@ -6,12 +6,11 @@ import { IdParams, NoBody, parse } from '../http/validate';
 import { csrfProtection, type Csrf } from './csrf';
 import { authenticateWith, createPassport, invalidCredentials, logIn, type Authenticator } from './passport';
 import { hashPassword, verifyPassword } from './passwords';
-import {
-  createApiToken, deactivateSessions, deleteMyApiToken, getMe, listMyApiTokens, listMySessions, myOtherSessionTokens,
-  myPasswordHash, mySessionToken, recordLogin, registerUser, setMyPassword,
-} from './queries';
 import { loginLimiters, type LoginLimiters } from './rate-limit';
-import { ChangePassword, CreateApiToken, ListQuery, Login, Register } from './schemas';
+import { accounts } from './repository';
+import {
+  ChangePassword, CreateApiToken, ListQuery, Login, Register, apiTokenJson, loginJson, newApiTokenJson, sessionJson, userJson,
+} from './schemas';
 import {
   SESSION_COOKIE, currentSessionToken, destroySession, redisSessionStore, requireSecureLogin, sessionCookieOptions, sessionKey,
   sessionMiddleware, type RegistryStore,
@@ -106,9 +105,9 @@ export function authRouter(deps: RouterDeps): Router {
   router.post('/auth/register', async (req, res) => {
     const body = parse(Register, req.body, 'body');
     const passwordHash = await hashPassword(body.password);
-    const id = await withTenant(null, (db) => registerUser(db, { ...body, passwordHash }));
-    const user = await withTenant(id, (db) => getMe(db));
-    res.status(201).location('/auth/me').json(user);
+    const id = await withTenant(null, (em) => accounts(em).register(body, passwordHash));
+    const user = await withTenant(id, (em) => accounts(em).me());
+    res.status(201).location('/auth/me').json(userJson(user));
   });
 
   // Validated before the limiters, which key the account counter on the lower-cased email.
@@ -127,19 +126,18 @@ export function authRouter(deps: RouterDeps): Router {
     await logIn(req, user); // passport regenerates the session: a new id, the old one ends
     let me;
     try {
-      me = await withTenant(user.id, (db) => recordLogin(db, {
+      me = await withTenant(user.id, (em) => accounts(em).recordLogin({
         sessionToken: sessionKey(req.sessionID),
-        previousToken,
         expiresAt: new Date(Date.now() + config.sessionAbsoluteMs),
         ipAddress: requestIp(req),
         userAgent: userAgentOf(req),
-      }));
+      }, previousToken));
     } catch (error) {
       await destroySession(req).catch(() => undefined); // no session without its registry row
       throw error;
     }
     // The user's fields at the top (SPEC: "200 with the user"), the same object as `user`, and the CSRF token.
-    res.json({ ...me, user: me, csrfToken: csrf.issue(req, res, true) });
+    res.json(loginJson(me, csrf.issue(req, res, true)));
   });
 
   router.post('/auth/logout', requireUser, async (req, res) => {
@@ -148,13 +146,13 @@ export function authRouter(deps: RouterDeps): Router {
     if (token) {
       await destroySession(req); // Redis first: the session is over even if the registry write fails
       res.clearCookie(SESSION_COOKIE, sessionCookieOptions(config));
-      await withTenant(actorOf(req), (db) => deactivateSessions(db, [token]));
+      await withTenant(actorOf(req), (em) => accounts(em).deactivateSessions([token]));
     }
     res.status(204).end();
   });
 
   router.get('/auth/me', requireUser, async (req, res) => {
-    res.json(await withTenant(actorOf(req), (db) => getMe(db)));
+    res.json(userJson(await withTenant(actorOf(req), (em) => accounts(em).me())));
   });
 
   router.get('/auth/csrf', (req, res) => {
@@ -164,13 +162,13 @@ export function authRouter(deps: RouterDeps): Router {
   router.post('/auth/password', requireUser, limiters.passwordChange, async (req, res) => {
     const body = parse(ChangePassword, req.body, 'body');
     const keep = currentSessionToken(req);
-    const [currentHash, others] = await withTenant(actorOf(req), async (db) => [await myPasswordHash(db), await myOtherSessionTokens(db, keep)] as const);
+    const [currentHash, others] = await withTenant(actorOf(req), async (em) => [await accounts(em).myPasswordHash(), await accounts(em).myOtherSessionTokens(keep)] as const);
     if (!(await verifyPassword(currentHash, body.currentPassword))) {
       throw HttpError.validation([{ path: 'body.currentPassword', message: 'Does not match the current password.' }]);
     }
     const newHash = await hashPassword(body.newPassword);
     await sessions.endSessions(others);
-    const ended = await withTenant(actorOf(req), (db) => setMyPassword(db, newHash, keep));
+    const ended = await withTenant(actorOf(req), (em) => accounts(em).setMyPassword(newHash, keep));
     // A login that raced this change (old password, after the first read) ends too.
     await sessions.endSessions(ended.filter((token) => !others.includes(token)));
     res.status(204).end();
@@ -178,18 +176,19 @@ export function authRouter(deps: RouterDeps): Router {
 
   router.get('/auth/sessions', requireUser, async (req, res) => {
     const query = parse(ListQuery, req.query, 'query');
-    const page = await withTenant(actorOf(req), (db) => listMySessions(db, query.limit, query.cursor, currentSessionToken(req)));
+    const page = await withTenant(actorOf(req), (em) => accounts(em).pageOfMySessions(query.limit, query.cursor));
     // Rows outlive sessions that ended by idling: show only what the store still holds.
-    const live = await sessions.liveSessionTokens(page.data.map((row) => row.sessionToken));
+    const live = await sessions.liveSessionTokens(page.data.map((session) => session.sessionToken));
+    const current = currentSessionToken(req);
     res.json({
-      data: page.data.filter((row) => live.has(row.sessionToken)).map(({ sessionToken: _token, ...session }) => session),
+      data: page.data.filter((session) => live.has(session.sessionToken)).map((session) => sessionJson(session, current)),
       nextCursor: page.nextCursor,
     });
   });
 
   router.delete('/auth/sessions/:id', requireUser, async (req, res) => {
     const { id } = parse(IdParams, req.params, 'path');
-    const token = await withTenant(actorOf(req), (db) => mySessionToken(db, id));
+    const token = await withTenant(actorOf(req), (em) => accounts(em).mySessionToken(id));
     // Redis first: the session ends now; the registry row follows.
     if (token === currentSessionToken(req)) {
       await destroySession(req);
@@ -197,25 +196,26 @@ export function authRouter(deps: RouterDeps): Router {
     } else {
       await sessions.endSessions([token]);
     }
-    await withTenant(actorOf(req), (db) => deactivateSessions(db, [token]));
+    await withTenant(actorOf(req), (em) => accounts(em).deactivateSessions([token]));
     res.status(204).end();
   });
 
   router.post('/auth/tokens', requireUser, async (req, res) => {
     const body = parse(CreateApiToken, req.body, 'body');
     const { token, hash, prefix } = newApiToken();
-    const created = await withTenant(actorOf(req), (db) => createApiToken(db, { ...body, hash, prefix }));
-    res.status(201).json({ ...created, token });
+    const created = await withTenant(actorOf(req), (em) => accounts(em).createApiToken(body, hash, prefix));
+    res.status(201).json(newApiTokenJson(created, token));
   });
 
   router.get('/auth/tokens', requireUser, async (req, res) => {
     const query = parse(ListQuery, req.query, 'query');
-    res.json(await withTenant(actorOf(req), (db) => listMyApiTokens(db, query.limit, query.cursor)));
+    const page = await withTenant(actorOf(req), (em) => accounts(em).pageOfMyApiTokens(query.limit, query.cursor));
+    res.json({ data: page.data.map(apiTokenJson), nextCursor: page.nextCursor });
   });
 
   router.delete('/auth/tokens/:id', requireUser, async (req, res) => {
     const { id } = parse(IdParams, req.params, 'path');
-    await withTenant(actorOf(req), (db) => deleteMyApiToken(db, id));
+    await withTenant(actorOf(req), (em) => accounts(em).deleteMyApiToken(id));
     res.status(204).end();
   });
 
