@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { In, type EntityMetadata } from 'typeorm';
+import { In } from 'typeorm';
 import { selectList } from '../db/columns';
 import type { TenantManager } from '../db/tenant';
 import { HttpError } from '../errors';
@@ -23,15 +23,6 @@ export function accounts(em: TenantManager): AccountRepository {
 // Keys are rendered to the microsecond: a JS Date would round them to milliseconds and skip rows.
 const utc = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
 const timeAndId = z.tuple([z.iso.datetime(), z.uuid()]);
-
-/**
- * selectList() without password_hash: the application role may not read it (a column
- * privilege), so RETURNING it would fail; find() leaves it out too (select: false).
- */
-const readableColumns = (metadata: EntityMetadata, alias: string) => metadata.columns
-  .filter((column) => column.isSelect)
-  .map((column) => `${alias}.${column.databaseName} AS "${column.propertyName}"`)
-  .join(', ');
 
 // A session of mine that has not ended (the list does not show the others either).
 const MY_LIVE_SESSION = 's.userId = app_current_user_id() AND s.isActive AND s.expiresAt > now()';
@@ -122,7 +113,7 @@ export class AccountRepository {
       .update()
       .set({ lastLoginAt: () => 'now()' })
       .where('id = app_current_user_id()')
-      .returning(readableColumns(this.users.metadata, 'users'))
+      .returning(selectList(this.users.metadata, 'users'))
       .updateEntity(false)
       .execute();
     return this.users.create((result.raw as User[])[0]);

@@ -8,9 +8,12 @@ import type { ColumnMetadata } from 'typeorm/metadata/ColumnMetadata';
  */
 const quoted = (column: ColumnMetadata, alias: string) => `${alias}.${column.databaseName}`;
 
-/** `t.workspace_id AS "workspaceId", ...`: every column of the entity, named as the entity names it. */
+// Columns marked `select: false` (users.password_hash) are never read: the application role may not.
+const readable = (metadata: EntityMetadata) => metadata.columns.filter((column) => column.isSelect);
+
+/** `t.workspace_id AS "workspaceId", ...`: every readable column of the entity, named as the entity names it. */
 export function selectList(metadata: EntityMetadata, alias: string): string {
-  return metadata.columns.map((column) => `${quoted(column, alias)} AS "${column.propertyName}"`).join(', ');
+  return readable(metadata).map((column) => `${quoted(column, alias)} AS "${column.propertyName}"`).join(', ');
 }
 
 // A time as Date.toISOString() writes it (milliseconds, truncated as node-postgres truncates them).
@@ -21,7 +24,7 @@ const isoTime = (expression: string) => `to_char(${expression} AT TIME ZONE 'UTC
  * `row_to_json()` over it (decision 0006). The entity's serializer writes the same shape.
  */
 export function jsonSelectList(metadata: EntityMetadata, alias: string): string {
-  return metadata.columns.map((column) => {
+  return readable(metadata).map((column) => {
     const value = column.type === 'timestamptz' ? isoTime(quoted(column, alias)) : quoted(column, alias);
     return `${value} AS "${column.propertyName}"`;
   }).join(', ');
