@@ -1,5 +1,5 @@
 import type { ErrorRequestHandler } from 'express';
-import type { Logger } from 'pino';
+import { errorLogLimiter, type ErrorLogLimits, type Logger } from './logger';
 
 /**
  * Errors are thrown as HttpError anywhere and turned into RFC 9457 problem+json in exactly
@@ -229,11 +229,25 @@ export function toHttpError(error: unknown): HttpError {
   return new HttpError(500, 'Internal Server Error', 'Something went wrong on our side.');
 }
 
+/**
+ * What a failure is, for rate-limiting its log lines: the answer's status and the error's code
+ * or name and first line, with ids and numbers blurred so one failure is one kind.
+ */
+export function errorKind(error: unknown, status: number): string {
+  const e = (error ?? {}) as { code?: unknown; name?: unknown; message?: unknown };
+  const cause = typeof e.code === 'string' ? e.code : typeof e.name === 'string' ? e.name : 'Error';
+  const firstLine = String(e.message ?? '').split('\n')[0].slice(0, 120)
+    .replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi, '<id>')
+    .replace(/\d+/g, '<n>');
+  return `${status} ${cause}: ${firstLine}`;
+}
+
 /** The one error handler: every failure leaves as application/problem+json. */
-export function problemHandler(logger: Logger): ErrorRequestHandler {
+export function problemHandler(logger: Logger, limits?: ErrorLogLimits): ErrorRequestHandler {
+  const logError = errorLogLimiter(logger, limits);
   return (error, req, res, _next) => {
     const http = toHttpError(error);
-    if (http.status >= 500) logger.error({ err: error, reqId: req.id }, 'request failed');
+    if (http.status >= 500) logError(errorKind(error, http.status), { err: error, reqId: req.id }, 'request failed');
     if (res.headersSent) {
       res.destroy();
       return;

@@ -4,11 +4,17 @@ import { connect } from 'node:net';
 import { hash } from '@node-rs/argon2';
 import { expect } from 'chai';
 import { Client } from 'pg';
+import { DataSource } from 'typeorm';
+import { buildApp } from '../../src/app';
 import { newApiToken } from '../../src/auth/tokens';
 import { bootstrapDatabase } from '../../src/db/bootstrap';
 import { runMigrations } from '../../src/db/migrate';
+import { appDataSourceOptions } from '../../src/db/options';
+import { tenantTransactions } from '../../src/db/tenant';
+import { createLogger, ERROR_LOG_LIMITS } from '../../src/logger';
+import { createRedis, type RedisClient } from '../../src/redis';
 import { ThrowawayRedis } from '../auth/support';
-import { startTestApp, type TestApp } from '../support/app';
+import { testConfig } from '../support/app';
 import { ROLES, withDatabase } from '../support/env';
 import { startBouncer, type Bouncer, type BouncerOptions } from '../support/pgbouncer';
 import { ThrowawayPostgres } from '../support/throwaway-services';
@@ -19,8 +25,9 @@ import { ThrowawayPostgres } from '../support/throwaway-services';
  * (a private PostgreSQL cluster, a pgBouncer in front of it, a redis-server): the machine's
  * shared servers are never stopped. While a dependency is down the client gets 503
  * problem+json (never a 500, never a hang); the app recovers without a restart; and every
- * write that was answered 2xx is in the database afterwards. The app runs in this process:
- * an error escaping it (a crash) fails the test through mocha's uncaught-exception handler.
+ * write that was answered 2xx is in the database afterwards; the error log gets a few stacks
+ * per kind of failure and a count of the rest, not a stack per request. The app runs in this
+ * process: an error escaping it (a crash) fails the test through mocha's uncaught-exception handler.
  */
 const DATABASE = 'pm_faults';
 const WORKERS = 8;
@@ -138,8 +145,11 @@ describe('faults: dependencies going down while the app is under load', function
   let postgres: ThrowawayPostgres;
   let bouncer: Bouncer;
   let redis: ThrowawayRedis;
-  let app: TestApp;
+  let dataSource: DataSource;
+  let appRedis: RedisClient;
   let server: Server;
+  /** The app's log lines at warn level and above, parsed. */
+  const logLines: Array<Record<string, unknown>> = [];
   let base: string;
   let ownerUrl: string;
   let bouncerOptions: BouncerOptions;
@@ -206,19 +216,49 @@ describe('faults: dependencies going down while the app is under load', function
     bouncer = await startBouncer(bouncerOptions);
     bouncerOptions.port = bouncer.port; // a restarted bouncer comes back where the app expects it
     redis = await ThrowawayRedis.create();
-    app = await startTestApp({
+    // The test app's wiring (test/support/app.ts), with the log captured for the assertions on it.
+    const config = testConfig({
       databaseUrl: `postgres://${ROLES.app}:${ROLES.appPassword}@127.0.0.1:${bouncer.port}/${DATABASE}`,
       redisUrl: redis.url,
       dbPoolSize: 10,
       loginAttemptsPerIp: 1_000,
     });
-    server = app.app.listen(0, '127.0.0.1');
+    const logger = createLogger('warn', { write: (line: string) => { logLines.push(JSON.parse(line)); } });
+    dataSource = new DataSource(appDataSourceOptions(config.databaseUrl, config.dbPoolSize, config.dbQueryTimeoutMs));
+    await dataSource.initialize();
+    appRedis = createRedis(config.redisUrl, logger);
+    await appRedis.connect();
+    const app = buildApp({ config, logger, dataSource, redis: appRedis, withTenant: tenantTransactions(dataSource) });
+    server = app.listen(0, '127.0.0.1');
     await once(server, 'listening');
     base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
   });
 
   let running: Load | undefined;
-  const startLoad = () => (running = new Load(base));
+  const startLoad = () => {
+    logLines.length = 0;
+    return (running = new Load(base));
+  };
+
+  /**
+   * Once every rate-limit window of the outage has closed: each kind of failure has at most
+   * `burst` lines with a stack, and every 5xx the load got is in the log, written or counted.
+   */
+  async function expectErrorLogLimited(load: Load): Promise<void> {
+    const lastFailure = Math.max(...load.outcomes.filter((o) => o.status >= 500).map((o) => o.ended));
+    await sleep(Math.max(0, lastFailure + ERROR_LOG_LIMITS.windowMs + 500 - Date.now()));
+    const failed = logLines.filter((l) => l.msg === 'request failed');
+    const counts = logLines.filter((l) => typeof l.suppressed === 'number');
+    const perKind = new Map<string, number>();
+    for (const line of failed) perKind.set(String(line.kind), (perKind.get(String(line.kind)) ?? 0) + 1);
+    const summary = JSON.stringify(Object.fromEntries(perKind));
+    for (const [kind, lines] of perKind) expect(lines, kind).to.be.at.most(ERROR_LOG_LIMITS.burst);
+    expect(perKind.size, `kinds of failure: ${summary}`).to.be.at.most(6);
+    const failures = load.outcomes.filter((o) => o.status >= 500).length;
+    expect(failures, 'requests that failed').to.be.greaterThan(5 * ERROR_LOG_LIMITS.burst * perKind.size);
+    const suppressed = counts.reduce((sum, l) => sum + (l.suppressed as number), 0);
+    expect(failed.length + suppressed, `every failure written or counted: ${summary}`).to.equal(failures);
+  }
 
   // A failed test must leave neither its traffic running nor the next test without its dependencies.
   afterEach(async () => {
@@ -232,7 +272,8 @@ describe('faults: dependencies going down while the app is under load', function
   after(async () => {
     server?.closeAllConnections();
     server?.close();
-    await app?.close();
+    await dataSource?.destroy().catch(() => undefined);
+    if (appRedis?.isOpen) await appRedis.close().catch(() => undefined);
     await bouncer?.stop();
     await redis?.stop();
     await postgres?.destroy();
@@ -253,12 +294,29 @@ describe('faults: dependencies going down while the app is under load', function
     return { stoppingAt, downAt, upAt, readyWhileDown: { status: readyWhileDown.status, checks: readyBody.checks } };
   }
 
+  /** One line of figures per fault, the source of the fault table in docs/operations.md. */
+  function reportFigures(dependency: string, load: Load, fault: { stoppingAt: number; downAt: number; upAt: number }, recoveredAt: number): void {
+    const ms = (o: Outcome) => o.ended - o.started;
+    const inFlight = load.outcomes.filter((o) => o.started < fault.downAt && o.ended > fault.stoppingAt);
+    const whileDown = load.outcomes.filter((o) => o.started >= fault.downAt && o.ended < fault.upAt);
+    const failing = whileDown.filter((o) => !ok(o)).map(ms).sort((a, b) => a - b);
+    const statuses: Record<string, number> = {};
+    for (const o of whileDown) statuses[o.status] = (statuses[o.status] ?? 0) + 1;
+    console.log(`      fault figures: ${JSON.stringify({
+      dependency,
+      caughtInFlight: inFlight.map((o) => `${o.status} in ${ms(o)} ms`),
+      whileDown: statuses,
+      failedInMs: { median: failing[Math.floor(failing.length / 2)] ?? null, max: failing.at(-1) ?? null },
+      firstSuccessAfterBackMs: recoveredAt - fault.upAt,
+    })}`);
+  }
+
   async function expectReadyAgain(): Promise<void> {
     const res = await fetch(`${base}/ready`);
     expect(res.status, await res.text()).to.equal(200);
   }
 
-  it('answers 503 problem+json while PostgreSQL restarts, recovers by itself, and keeps every acknowledged write', async () => {
+  it('answers 503 problem+json while PostgreSQL restarts, recovers by itself, keeps every acknowledged write, and logs a few stacks per kind', async () => {
     const tenant = await aTenant();
     const load = startLoad();
     load.start(bearerTraffic(tenant));
@@ -267,6 +325,7 @@ describe('faults: dependencies going down while the app is under load', function
     const recoveredAt = await load.firstSuccessAfter(fault.upAt);
     await sleep(2_000);
     await load.stop();
+    reportFigures('PostgreSQL', load, fault, recoveredAt);
 
     const whileDown = load.outcomes.filter((o) => o.started >= fault.downAt && o.ended < fault.upAt);
     expect(whileDown.length, 'requests while PostgreSQL was down').to.be.greaterThan(10);
@@ -276,9 +335,10 @@ describe('faults: dependencies going down while the app is under load', function
     expect(load.createdTaskIds.length).to.be.greaterThan(10);
     expect(await missingTasks(load.createdTaskIds), 'acknowledged tasks missing').to.deep.equal([]);
     await expectReadyAgain();
+    await expectErrorLogLimited(load);
   });
 
-  it('answers 503 problem+json while pgBouncer restarts, recovers by itself, and keeps every acknowledged write', async () => {
+  it('answers 503 problem+json while pgBouncer restarts, recovers by itself, keeps every acknowledged write, and logs a few stacks per kind', async () => {
     const tenant = await aTenant();
     const load = startLoad();
     load.start(bearerTraffic(tenant));
@@ -289,6 +349,7 @@ describe('faults: dependencies going down while the app is under load', function
     const recoveredAt = await load.firstSuccessAfter(fault.upAt);
     await sleep(2_000);
     await load.stop();
+    reportFigures('pgBouncer', load, fault, recoveredAt);
 
     const whileDown = load.outcomes.filter((o) => o.started >= fault.downAt && o.ended < fault.upAt);
     expect(whileDown.length, 'requests while pgBouncer was down').to.be.greaterThan(10);
@@ -298,6 +359,7 @@ describe('faults: dependencies going down while the app is under load', function
     expect(load.createdTaskIds.length).to.be.greaterThan(10);
     expect(await missingTasks(load.createdTaskIds), 'acknowledged tasks missing').to.deep.equal([]);
     await expectReadyAgain();
+    await expectErrorLogLimited(load);
   });
 
   it('answers 503 problem+json to cookie sessions while Redis is down, keeps serving bearer tokens, and recovers by itself', async () => {
@@ -339,6 +401,7 @@ describe('faults: dependencies going down while the app is under load', function
     });
     await sleep(2_000);
     await load.stop();
+    reportFigures('Redis', load, fault, recoveredAt);
 
     const whileDown = load.outcomes.filter((o) => o.started >= fault.downAt && o.ended < fault.upAt);
     const cookieDown = whileDown.filter((o) => o.label.startsWith('cookie') || o.label === 'login');
@@ -354,6 +417,7 @@ describe('faults: dependencies going down while the app is under load', function
       .to.deep.equal([]);
     const cookieAfter = load.outcomes.filter((o) => o.started > recoveredAt + 500 && o.label.startsWith('cookie'));
     expect(cookieAfter.filter(ok).length, 'cookie requests served again').to.be.greaterThan(5);
+
     expect(await missingTasks(load.createdTaskIds), 'acknowledged tasks missing').to.deep.equal([]);
     await expectReadyAgain();
   });
