@@ -39,15 +39,6 @@ export type WithTenant = <T>(actor: Actor, work: (em: TenantManager) => Promise<
 // COMMIT already on its way rolls back.
 const IDENTITY = 'SELECT app_begin_request($1, $2)';
 
-/**
- * Transitional: the query modules not yet moved to a repository read rows through this view
- * of the manager. UPDATE and DELETE answer [rows, count] through TypeORM: use a repository.
- */
-export interface Db {
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  query<T = any>(sql: string, params?: unknown[]): Promise<T[]>;
-}
-
 /** The parts of TypeORM's Postgres QueryRunner that withTenant steers. */
 interface PostgresRunner {
   isTransactionActive: boolean;

@@ -1,5 +1,4 @@
-import type { Client } from 'pg';
-import type { Db } from '../../src/db/tenant';
+import type { Logger, QueryRunner } from 'typeorm';
 
 /**
  * Helpers for the EXPLAIN tests: run the routes' own query functions on a real connection
@@ -11,14 +10,19 @@ export interface Statement {
   params: unknown[];
 }
 
-/** A Db that records each statement it runs on `client`. */
-export function recordingDb(client: Client, log: Statement[]): Db {
-  return {
-    query: async (sql: string, params: unknown[] = []) => {
-      log.push({ sql, params });
-      return (await client.query(sql, params)).rows;
-    },
-  };
+/** A TypeORM logger that records every statement sent while `statements` is set. */
+export class StatementRecorder implements Logger {
+  statements: Statement[] | undefined;
+
+  logQuery(sql: string, params?: unknown[]): void {
+    this.statements?.push({ sql, params: params ?? [] });
+  }
+  logQueryError(): void {}
+  logQuerySlow(): void {}
+  logSchemaBuild(): void {}
+  logMigration(): void {}
+  logGeneral(): void {}
+  log(): void {}
 }
 
 export interface PlanNode {
@@ -35,9 +39,9 @@ export interface PlanNode {
 }
 
 /** EXPLAIN (as JSON) of one recorded statement; ANALYZE runs it (use for reads only). */
-export async function explain(client: Client, statement: Statement, analyze: boolean): Promise<PlanNode> {
+export async function explain(runner: QueryRunner, statement: Statement, analyze: boolean): Promise<PlanNode> {
   const options = analyze ? 'ANALYZE, BUFFERS, FORMAT JSON' : 'FORMAT JSON';
-  const { rows } = await client.query(`EXPLAIN (${options}) ${statement.sql}`, statement.params);
+  const rows = await runner.query(`EXPLAIN (${options}) ${statement.sql}`, statement.params);
   return rows[0]['QUERY PLAN'][0].Plan as PlanNode;
 }
 
