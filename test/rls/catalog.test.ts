@@ -6,8 +6,40 @@ import { MATRIX_TABLES } from './matrix.test';
 
 /**
  * Guards for whoever adds a table or a function next: a table without ENABLE + FORCE row
- * level security, without policies, or missing from the matrix fails here.
+ * level security, without policies, or missing from the matrix fails here, and so does a
+ * SECURITY DEFINER function that is not on the allow-list below.
  */
+
+/**
+ * Every SECURITY DEFINER function (it runs as the owner, who bypasses RLS), by signature, and
+ * why it must. A new one, or a new overload, fails the test until it is reviewed and added here.
+ */
+const SECURITY_DEFINER_FUNCTIONS: Record<string, string> = {
+  // Policy helpers: read the membership tables without recursing into their own policies.
+  'app_workspace_ids(workspace_role)': 'the workspaces where the current user has at least a role',
+  'app_project_ids(project_role)': 'the projects where the current user has at least a role',
+  'app_visible_project_ids()': 'the projects the current user may see',
+  'app_project_is_public(uuid)': 'whether a project is public, for readers outside it',
+  'app_coworker_ids()': 'the users who share a workspace with the current user',
+  // Before a user is known, or about users the application role cannot list.
+  'app_user_is_active(uuid)': 'the account status that app_begin_request() checks',
+  'app_register_user(text,text,text,text,text)': 'registration: the application role cannot insert users',
+  'app_login_candidate(text)': 'login: the one password hash for one email',
+  'app_token_user(text)': 'the user of a live API token, by its hash',
+  'app_find_user_for_workspace(uuid,text)': 'a workspace admin adding an existing user by email',
+  'app_workspace_attachment_files(uuid)': 'the files to remove after erasing a workspace, for its owners',
+  // Triggers that keep invariants across rows the acting user may not see or write.
+  'add_workspace_owner_membership()': 'a new workspace\'s owner becomes its owner member',
+  'add_project_owner_membership()': 'a new project\'s owner becomes its owner member',
+  'keep_a_workspace_owner()': 'the last workspace owner cannot leave or be demoted',
+  'keep_the_project_owner()': 'the project owner keeps an owner membership',
+  'hand_over_ownership()': 'projects pass to a co-owner when their owner leaves',
+  'prevent_dependency_cycle()': 'the whole dependency graph of the workspace, under a lock',
+  'prevent_parent_cycle()': 'the whole subtask tree of the workspace, under a lock',
+  'write_document_version()': 'document_versions, which the application role cannot insert',
+  'delete_entity_attachments()': 'the attachments of a deleted task or document',
+  'record_audit_event()': 'audit_events, which the application role cannot write',
+};
 describe('row-level security catalog guards', () => {
   it('has ENABLE and FORCE row level security and policies on every table the application can reach', async () => {
     const { rows } = await owner().query(`
@@ -54,6 +86,17 @@ describe('row-level security catalog guards', () => {
     expect(rows.length).to.be.greaterThan(5);
     expect(rows.filter((r) => !r.pinned).map((r) => r.proname), 'definer functions without a fixed search_path').to.deep.equal([]);
     expect(rows.filter((r) => r.public_can_execute).map((r) => r.proname), 'definer functions PUBLIC may call').to.deep.equal([]);
+  });
+
+  it('has no SECURITY DEFINER function outside the reviewed allow-list', async () => {
+    const { rows } = await owner().query(`
+      SELECT p.oid::regprocedure::text AS signature
+        FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+       WHERE n.nspname = 'public' AND p.prosecdef
+       ORDER BY 1`);
+    const found = rows.map((r) => r.signature as string);
+    expect(found.filter((f) => !(f in SECURITY_DEFINER_FUNCTIONS)), 'SECURITY DEFINER functions not on the allow-list').to.deep.equal([]);
+    expect(Object.keys(SECURITY_DEFINER_FUNCTIONS).filter((f) => !found.includes(f)), 'allow-listed functions that no longer exist').to.deep.equal([]);
   });
 
   it('runs app_task(), which returns whole task rows, as its caller: the caller\'s policies decide what it returns', async () => {
