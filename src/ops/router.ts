@@ -33,7 +33,8 @@ export function requestLogging({ logger }: AppDeps): RequestHandler {
     const done = () => {
       res.off('finish', done).off('close', done);
       const status = res.writableFinished ? res.statusCode : 499; // 499: the client went away first
-      const level = status >= 500 ? 'error' : status >= 400 ? 'info' : 'debug';
+      // A dependency that is down (503) is logged, with its cause, by the error handler's limiter.
+      const level = status === 503 ? 'warn' : status >= 500 ? 'error' : status >= 400 ? 'info' : 'debug';
       if (!logger.isLevelEnabled(level)) return;
       logger[level]({
         req: { id, method: req.method, url: req.originalUrl.split('?')[0] },

@@ -91,7 +91,6 @@ interface TaskListRow {
 interface References {
   assigneeOk: boolean;
   parentOk: boolean;
-  parentAcyclic?: boolean;
 }
 
 /**
@@ -104,9 +103,6 @@ function refuseBadReferences(refs: References): void {
   }
   if (!refs.parentOk) {
     throw HttpError.validation([{ path: 'body.parentTaskId', message: 'parentTaskId is not a task of this project.' }]);
-  }
-  if (refs.parentAcyclic === false) {
-    throw HttpError.conflict('That parent is a subtask of this task: subtasks cannot form a cycle.');
   }
 }
 
@@ -219,31 +215,18 @@ export class TaskRepository {
     return this.em.getRepository(WorkspaceMember).existsBy({ workspaceId, userId });
   }
 
-  /** Whether `parentId` descends from `id` (or is it): making it the parent would close a cycle. */
-  private async descendsFrom(parentId: string, id: string): Promise<boolean> {
-    const [found] = await this.rows.query(
-      `WITH RECURSIVE ancestors (id) AS (
-         SELECT $1::uuid
-         UNION
-         SELECT a.parent_task_id FROM tasks a JOIN ancestors ON a.id = ancestors.id WHERE a.parent_task_id IS NOT NULL)
-       SELECT 1 FROM ancestors WHERE ancestors.id = $2`,
-      [parentId, id],
-    );
-    return found !== undefined;
-  }
-
   async update(id: string, body: UpdateBody): Promise<Task> {
     if (body.parentTaskId === id) {
       throw HttpError.validation([{ path: 'body.parentTaskId', message: 'A task cannot be its own parent.' }]);
     }
     // Only a new assignee or parent needs looking up first; otherwise the UPDATE says it all.
+    // A parent that would close a cycle is refused by the database (prevent_parent_cycle: PM409 -> 409).
     if (body.assigneeId || body.parentTaskId) {
       const current = await this.rows.findOne({ select: { id: true, workspaceId: true, projectId: true }, where: { id } });
       if (!current) throw taskNotFound();
       refuseBadReferences({
         assigneeOk: !body.assigneeId || await this.isWorkspaceMember(current.workspaceId, body.assigneeId),
         parentOk: !body.parentTaskId || await this.rows.existsBy({ id: body.parentTaskId, projectId: current.projectId }),
-        parentAcyclic: !body.parentTaskId || !(await this.descendsFrom(body.parentTaskId, id)),
       });
     }
 

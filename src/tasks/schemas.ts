@@ -20,8 +20,12 @@ const METADATA_MAX_BYTES = 16_384;
 const description = text(20_000);
 // A date-time with its zone, or a bare date (taken as midnight UTC, whatever the server's zone).
 const dueDateMessage = 'Must be an ISO-8601 date-time with a time zone, or a date (YYYY-MM-DD).';
+// PostgreSQL takes zone offsets up to +/-15:59; the same rule for POST, PATCH and filters.
+const OFFSET = /([+-])(\d{2}):?(\d{2})$/;
+const withinPostgresOffsets = (value: string) => Number(OFFSET.exec(value)?.[2] ?? 0) <= 15;
 const dueDate = z.union([
-  z.iso.datetime({ offset: true, message: dueDateMessage }),
+  z.iso.datetime({ offset: true, message: dueDateMessage })
+    .refine(withinPostgresOffsets, 'The time zone offset must be between -15:59 and +15:59.'),
   z.iso.date({ message: dueDateMessage }).transform((day) => `${day}T00:00:00Z`),
 ], { error: dueDateMessage });
 // Whole hours, as the table stores them (integer, > 0).
