@@ -11,9 +11,20 @@ const quoted = (column: ColumnMetadata, alias: string) => `${alias}.${column.dat
 // Columns marked `select: false` (users.password_hash) are never read: the application role may not.
 const readable = (metadata: EntityMetadata) => metadata.columns.filter((column) => column.isSelect);
 
+// Built once per entity and alias: the hot routes ask for them on every request.
+const built = new WeakMap<EntityMetadata, Map<string, string>>();
+function once(metadata: EntityMetadata, key: string, build: () => string): string {
+  let lists = built.get(metadata);
+  if (!lists) built.set(metadata, (lists = new Map()));
+  let list = lists.get(key);
+  if (list === undefined) lists.set(key, (list = build()));
+  return list;
+}
+
 /** `t.workspace_id AS "workspaceId", ...`: every readable column of the entity, named as the entity names it. */
 export function selectList(metadata: EntityMetadata, alias: string): string {
-  return readable(metadata).map((column) => `${quoted(column, alias)} AS "${column.propertyName}"`).join(', ');
+  return once(metadata, `select ${alias}`, () =>
+    readable(metadata).map((column) => `${quoted(column, alias)} AS "${column.propertyName}"`).join(', '));
 }
 
 // A time as Date.toISOString() writes it (milliseconds, truncated as node-postgres truncates them).
@@ -24,8 +35,8 @@ const isoTime = (expression: string) => `to_char(${expression} AT TIME ZONE 'UTC
  * `row_to_json()` over it (decision 0006). The entity's serializer writes the same shape.
  */
 export function jsonSelectList(metadata: EntityMetadata, alias: string): string {
-  return readable(metadata).map((column) => {
+  return once(metadata, `json ${alias}`, () => readable(metadata).map((column) => {
     const value = column.type === 'timestamptz' ? isoTime(quoted(column, alias)) : quoted(column, alias);
     return `${value} AS "${column.propertyName}"`;
-  }).join(', ');
+  }).join(', '));
 }
