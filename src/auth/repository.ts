@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { In } from 'typeorm';
-import { selectList } from '../db/columns';
+import { cursorTime, selectList } from '../db/columns';
 import type { TenantManager } from '../db/tenant';
 import { HttpError } from '../errors';
 import { decodeCursor, toPage, type Page } from '../http/pagination';
@@ -20,8 +20,6 @@ export function accounts(em: TenantManager): AccountRepository {
   return new AccountRepository(em);
 }
 
-// Keys are rendered to the microsecond: a JS Date would round them to milliseconds and skip rows.
-const utc = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
 const timeAndId = z.tuple([z.iso.datetime(), z.uuid()]);
 
 // A session of mine that has not ended (the list does not show the others either).
@@ -123,7 +121,7 @@ export class AccountRepository {
   async pageOfMySessions(pageSize: number, cursor?: string): Promise<Page<UserSession>> {
     const after = decodeCursor(cursor, timeAndId);
     const query = this.sessions.createQueryBuilder('s')
-      .addSelect(utc('s.created_at'), 'sortKey')
+      .addSelect(cursorTime('s.created_at'), 'sortKey')
       .where(MY_LIVE_SESSION)
       .orderBy('s.createdAt', 'DESC').addOrderBy('s.id', 'DESC')
       .limit(pageSize + 1);
@@ -190,7 +188,7 @@ export class AccountRepository {
   async pageOfMyApiTokens(pageSize: number, cursor?: string): Promise<Page<ApiToken>> {
     const after = decodeCursor(cursor, timeAndId);
     const query = this.tokens.createQueryBuilder('t')
-      .addSelect(utc('t.created_at'), 'sortKey')
+      .addSelect(cursorTime('t.created_at'), 'sortKey')
       .where('t.userId = app_current_user_id()')
       .orderBy('t.createdAt', 'DESC').addOrderBy('t.id', 'DESC')
       .limit(pageSize + 1);

@@ -40,3 +40,7 @@ export function jsonSelectList(metadata: EntityMetadata, alias: string): string 
     return `${value} AS "${column.propertyName}"`;
   }).join(', '));
 }
+
+/** A time as text to the microsecond, for keyset cursors: a JS Date would round it to milliseconds and skip rows. */
+export const cursorTime = (expression: string): string =>
+  `to_char(${expression} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;

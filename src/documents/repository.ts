@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { LessThan, type QueryDeepPartialEntity } from 'typeorm';
-import { selectList } from '../db/columns';
+import { cursorTime, selectList } from '../db/columns';
 import type { TenantManager } from '../db/tenant';
 import { HttpError } from '../errors';
 import { decodeCursor, toPage, type Page } from '../http/pagination';
@@ -19,8 +19,6 @@ export function documents(em: TenantManager): DocumentRepository {
   return new DocumentRepository(em);
 }
 
-// Keys are rendered to the microsecond: a JS Date would round them to milliseconds and skip rows.
-const utc = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
 const DOCUMENT_CURSOR = z.tuple([z.iso.datetime(), z.uuid()]);
 const VERSION_CURSOR = z.tuple([z.number().int().min(1)]);
 
@@ -44,7 +42,7 @@ export class DocumentRepository {
   async pageOfProject(projectId: string, query: z.output<typeof ListDocumentsQuery>): Promise<Page<Document>> {
     const after = decodeCursor(query.cursor, DOCUMENT_CURSOR);
     const page = this.rows.createQueryBuilder('d')
-      .addSelect(utc('d.created_at'), 'createdKey')
+      .addSelect(cursorTime('d.created_at'), 'createdKey')
       .where('d.projectId = :projectId', { projectId })
       .orderBy('d.createdAt', 'DESC').addOrderBy('d.id', 'DESC')
       .limit(query.limit + 1);

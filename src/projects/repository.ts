@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { Raw, type QueryDeepPartialEntity } from 'typeorm';
-import { jsonSelectList, selectList } from '../db/columns';
+import { cursorTime, jsonSelectList, selectList } from '../db/columns';
 import { containing } from '../db/like';
 import type { TenantManager } from '../db/tenant';
 import { HttpError } from '../errors';
@@ -21,8 +21,6 @@ export function projects(em: TenantManager): ProjectRepository {
   return new ProjectRepository(em);
 }
 
-// Keys are rendered to the microsecond: a JS Date would round them to milliseconds and skip rows.
-const utc = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
 const timeAndId = z.tuple([z.iso.datetime(), z.uuid()]);
 
 const projectNotFound = () => HttpError.notFound('Project not found.');
@@ -57,7 +55,7 @@ export class ProjectRepository {
   async pageOfMyWorkspaces(query: z.output<typeof ListProjectsQuery>): Promise<PageJson> {
     const after = decodeCursor(query.cursor, timeAndId);
     const rows: ListedProject[] = await this.em.query(
-      `SELECT row_to_json(project)::text AS project, ${utc('p.created_at')} AS "createdKey", p.id
+      `SELECT row_to_json(project)::text AS project, ${cursorTime('p.created_at')} AS "createdKey", p.id
          FROM projects p
               CROSS JOIN LATERAL (SELECT ${jsonSelectList(this.rows.metadata, 'p')}) project
         WHERE p.workspace_id = ANY ((SELECT app_workspace_ids())::uuid[])
@@ -156,7 +154,7 @@ export class ProjectRepository {
     const query = this.members.createQueryBuilder('pm')
       .innerJoin('pm.user', 'u')
       .addSelect(['u.id', 'u.email', 'u.username'])
-      .addSelect(utc('pm.joined_at'), 'joinedKey')
+      .addSelect(cursorTime('pm.joined_at'), 'joinedKey')
       .where('pm.projectId = :projectId', { projectId })
       .orderBy('pm.joinedAt').addOrderBy('pm.userId')
       .limit(pageSize + 1);

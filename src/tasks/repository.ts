@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { jsonSelectList, selectList } from '../db/columns';
+import { cursorTime, jsonSelectList, selectList } from '../db/columns';
 import { containing } from '../db/like';
 import type { TenantManager } from '../db/tenant';
 import { HttpError } from '../errors';
@@ -26,8 +26,6 @@ export function tasks(em: TenantManager): TaskRepository {
 type ListQuery = z.output<typeof ListTasksQuery>;
 type UpdateBody = z.output<typeof UpdateTask>;
 
-// Keys are rendered to the microsecond: a JS Date would round them to milliseconds and skip rows.
-const utc = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
 
 const taskNotFound = () => HttpError.notFound('Task not found.');
 const projectNotFound = () => HttpError.notFound('Project not found.');
@@ -65,7 +63,7 @@ function orderSql({ column, type, descending, nullsAs }: Order) {
     // table-wide histogram, a deep page looked short, and under RLS's filter that chose reading
     // the rest of the project and sorting it over an index scan that stops after one page.
     afterCursor: `(${key(`t.${column}`)}, t.id) ${descending ? '<' : '>'} (${key(`(SELECT $9::${type})`)}, (SELECT $10::uuid))`,
-    keyText: type === 'timestamptz' ? utc(`t.${column}`) : `t.${column}::text`,
+    keyText: type === 'timestamptz' ? cursorTime(`t.${column}`) : `t.${column}::text`,
   };
 }
 
@@ -284,7 +282,7 @@ export class TaskRepository {
     if (!(await this.rows.existsBy({ id: taskId }))) throw taskNotFound();
     const query = this.dependencies.createQueryBuilder('d')
       .leftJoinAndSelect('d.dependsOn', 'dependsOn')
-      .addSelect(utc('d.created_at'), 'sortKey')
+      .addSelect(cursorTime('d.created_at'), 'sortKey')
       .where('d.taskId = :taskId', { taskId })
       .orderBy('d.createdAt').addOrderBy('d.id')
       .limit(pageSize + 1);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { selectList } from '../db/columns';
+import { cursorTime, selectList } from '../db/columns';
 import type { TenantManager } from '../db/tenant';
 import { HttpError } from '../errors';
 import { decodeCursor, toPage, type Page } from '../http/pagination';
@@ -17,8 +17,6 @@ export function workspaces(em: TenantManager): WorkspaceRepository {
   return new WorkspaceRepository(em);
 }
 
-// Keys are rendered to the microsecond: a JS Date would round them to milliseconds and skip rows.
-const utc = (column: string) => `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
 const timeAndId = z.tuple([z.iso.datetime(), z.uuid()]);
 
 // My own membership of the workspace w, which carries my role in it.
@@ -43,7 +41,7 @@ export class WorkspaceRepository {
     const after = decodeCursor(cursor, timeAndId);
     const query = this.rows.createQueryBuilder('w')
       .innerJoinAndMapOne('w.myMembership', WorkspaceMember, 'mine', MINE)
-      .addSelect(utc('w.created_at'), 'sortKey')
+      .addSelect(cursorTime('w.created_at'), 'sortKey')
       .orderBy('w.createdAt', 'DESC').addOrderBy('w.id', 'DESC')
       .limit(pageSize + 1);
     if (after) query.where('(w.created_at, w.id) < (CAST(:afterAt AS timestamptz), CAST(:afterId AS uuid))', { afterAt: after[0], afterId: after[1] });
@@ -121,7 +119,7 @@ export class WorkspaceRepository {
     const after = decodeCursor(cursor, timeAndId);
     if (!(await this.rows.existsBy({ id: workspaceId }))) throw notFound();
     const query = this.membersWithUser()
-      .addSelect(utc('wm.joined_at'), 'sortKey')
+      .addSelect(cursorTime('wm.joined_at'), 'sortKey')
       .where('wm.workspaceId = :workspaceId', { workspaceId })
       .orderBy('wm.joinedAt').addOrderBy('wm.userId')
       .limit(pageSize + 1);
